@@ -37,7 +37,10 @@ async function probeNats(): Promise<string | undefined> {
 }
 
 export type Service = "postgres" | "nats";
-const probes: Record<Service, () => Promise<string | undefined>> = { postgres: probePostgres, nats: probeNats };
+const probes: Record<Service, () => Promise<string | undefined>> = {
+  postgres: probePostgres,
+  nats: probeNats,
+};
 
 // Probed once per test file (top-level await in the file that calls describeWith).
 const problems = new Map<Service, Promise<string | undefined>>();
@@ -56,7 +59,11 @@ function problemWith(service: Service): Promise<string | undefined> {
  * If a service is missing: with ICM_REQUIRE_SERVICES=1 the suite fails with the reason; otherwise it is
  * skipped with a notice on stderr, so a fresh machine with no servers still passes `npm test`.
  */
-export async function describeWith(services: readonly Service[], name: string, body: () => void): Promise<void> {
+export async function describeWith(
+  services: readonly Service[],
+  name: string,
+  body: () => void,
+): Promise<void> {
   const missing: string[] = [];
   for (const service of services) {
     const problem = await problemWith(service);
@@ -79,7 +86,9 @@ export async function describeWith(services: readonly Service[], name: string, b
     });
     return;
   }
-  process.stderr.write(`\n[icm] SKIPPED suite "${name}": ${reason}. Set ICM_REQUIRE_SERVICES=1 to fail instead.\n`);
+  process.stderr.write(
+    `\n[icm] SKIPPED suite "${name}": ${reason}. Set ICM_REQUIRE_SERVICES=1 to fail instead.\n`,
+  );
   describe.skip(`${name} [skipped: ${reason}]`, body);
 }
 

@@ -110,7 +110,9 @@ export interface SpiffComponent {
   readonly id: string;
   readonly name: string;
   readonly filter: DealFilter;
-  readonly payout: { readonly kind: "fixed"; readonly amount: DecimalText } | { readonly kind: "rate"; readonly rate: DecimalText };
+  readonly payout:
+    | { readonly kind: "fixed"; readonly amount: DecimalText }
+    | { readonly kind: "rate"; readonly rate: DecimalText };
   readonly earningsCap?: EarningsCap;
 }
 
@@ -136,7 +138,12 @@ export interface DrawComponent {
   readonly recoveryCapPerPeriod?: DecimalText;
 }
 
-export type Component = RateTableComponent | BonusComponent | SpiffComponent | OverlayComponent | DrawComponent;
+export type Component =
+  | RateTableComponent
+  | BonusComponent
+  | SpiffComponent
+  | OverlayComponent
+  | DrawComponent;
 export type ComponentKind = Component["kind"];
 
 /** A published plan version as the engine holds it. */

@@ -75,7 +75,8 @@ export class StoreClosedError extends EventStoreError {
 
 export const isExpectedVersionConflict = (e: unknown): e is ExpectedVersionConflictError =>
   e instanceof ExpectedVersionConflictError;
-export const isIdempotencyConflict = (e: unknown): e is IdempotencyConflictError => e instanceof IdempotencyConflictError;
+export const isIdempotencyConflict = (e: unknown): e is IdempotencyConflictError =>
+  e instanceof IdempotencyConflictError;
 export const isPartialDuplicateAppend = (e: unknown): e is PartialDuplicateAppendError =>
   e instanceof PartialDuplicateAppendError;
 export const isInvalidAppend = (e: unknown): e is InvalidAppendError => e instanceof InvalidAppendError;

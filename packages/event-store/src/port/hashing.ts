@@ -18,7 +18,12 @@ export function hashedContent(streamId: string, streamPosition: number, event: E
   };
 }
 
-export function eventChainHash(prevHash: string, streamId: string, streamPosition: number, event: EventToAppend): string {
+export function eventChainHash(
+  prevHash: string,
+  streamId: string,
+  streamPosition: number,
+  event: EventToAppend,
+): string {
   return chainHash(prevHash, canonicalBytes(hashedContent(streamId, streamPosition, event)));
 }
 

@@ -136,7 +136,11 @@ export type ChainVerification =
  * The append-only event store. There is deliberately no update or delete: corrections are new events.
  */
 export interface EventStore {
-  append(streamId: string, events: readonly EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult>;
+  append(
+    streamId: string,
+    events: readonly EventToAppend[],
+    expectedRevision: ExpectedRevision,
+  ): Promise<AppendResult>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<ReadStreamResult>;
   readAll(options?: ReadAllOptions): Promise<ReadAllPage>;
   subscribeToAll(handler: SubscriptionHandler, options?: SubscribeOptions): Subscription;

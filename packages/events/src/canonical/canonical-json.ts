@@ -89,7 +89,10 @@ function write(value: unknown, path: string, out: string[]): void {
   }
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) {
-    throw new CanonicalEncodingError(path, "only plain objects, arrays, strings, integers and decimals are encodable");
+    throw new CanonicalEncodingError(
+      path,
+      "only plain objects, arrays, strings, integers and decimals are encodable",
+    );
   }
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record).sort();

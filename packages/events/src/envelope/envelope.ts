@@ -84,14 +84,22 @@ export function parseEvent(raw: unknown): ParseResult<DomainEvent> {
   if (version > current.schemaVersion) {
     return {
       ok: false,
-      issues: [{ path: "schemaVersion", rule: `${type} has no schema version ${version}; latest is ${current.schemaVersion}` }],
+      issues: [
+        {
+          path: "schemaVersion",
+          rule: `${type} has no schema version ${version}; latest is ${current.schemaVersion}`,
+        },
+      ],
     };
   }
   const chain = UPCASTERS[type] ?? [];
   while (version < current.schemaVersion) {
     const upcaster = chain.find((u) => u.fromVersion === version);
     if (!upcaster) {
-      return { ok: false, issues: [{ path: "schemaVersion", rule: `${type} version ${version} cannot be upcast` }] };
+      return {
+        ok: false,
+        issues: [{ path: "schemaVersion", rule: `${type} version ${version} cannot be upcast` }],
+      };
     }
     const old = upcaster.schema.safeParse(body);
     if (!old.success) return { ok: false, issues: issuesFromZod(old.error, "data") };

@@ -31,7 +31,8 @@ export const ROUNDING_MODES = Object.keys(ROUNDING) as RoundingMode[];
 
 /** Rounds to `scale` decimal places with an explicit mode; never relies on the constructor default. */
 export function roundDecimal(value: Decimal, scale: number, mode: RoundingMode): Decimal {
-  if (!Number.isInteger(scale) || scale < 0 || scale > 18) throw new RangeError(`scale must be 0..18, got ${scale}`);
+  if (!Number.isInteger(scale) || scale < 0 || scale > 18)
+    throw new RangeError(`scale must be 0..18, got ${scale}`);
   return value.toDecimalPlaces(scale, ROUNDING[mode]);
 }
 
@@ -46,6 +47,7 @@ export function formatDecimal(value: Decimal, scale?: number): string {
 export const DECIMAL_STRING_PATTERN = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;
 
 export function parseDecimal(text: string): Decimal {
-  if (!DECIMAL_STRING_PATTERN.test(text)) throw new RangeError(`not a decimal string: ${JSON.stringify(text)}`);
+  if (!DECIMAL_STRING_PATTERN.test(text))
+    throw new RangeError(`not a decimal string: ${JSON.stringify(text)}`);
   return new Decimal(text);
 }

@@ -155,7 +155,9 @@ export const PeriodClosed = z.strictObject({
   chainHead: Sha256Hex,
   planVersions: z.array(z.strictObject({ planId: Id, version: z.number().int().min(1) })),
   engineVersion: z.string().min(1),
-  statements: z.array(z.strictObject({ repId: Id, currency: Currency, payable: DecimalString, digest: Sha256Hex })),
+  statements: z.array(
+    z.strictObject({ repId: Id, currency: Currency, payable: DecimalString, digest: Sha256Hex }),
+  ),
   merkleRoot: Sha256Hex,
   closedBy: z.string().min(1).max(200),
   closedAt: Instant.optional(),

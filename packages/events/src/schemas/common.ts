@@ -9,9 +9,14 @@ export const Id = z
   .max(200, "must be at most 200 characters")
   .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces");
 
-export const DecimalString = z.string().regex(DECIMAL_STRING_PATTERN, 'must be a decimal string such as "1250.00"');
+export const DecimalString = z
+  .string()
+  .regex(DECIMAL_STRING_PATTERN, 'must be a decimal string such as "1250.00"');
 
-export const NonNegativeDecimalString = DecimalString.refine((s) => !s.startsWith("-"), "must not be negative");
+export const NonNegativeDecimalString = DecimalString.refine(
+  (s) => !s.startsWith("-"),
+  "must not be negative",
+);
 
 /** A split share: a decimal in (0, 1]. Whether shares sum to 1 is checked by crediting (an exception). */
 export const ShareString = DecimalString.refine((s) => {
@@ -38,7 +43,8 @@ function isValidCalendarDate(text: string): boolean {
 /** A calendar date, `YYYY-MM-DD`, with no time zone: interpreted in the company zone. */
 export const LocalDate = z.string().refine(isValidCalendarDate, "must be a calendar date YYYY-MM-DD");
 
-const INSTANT = /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
+const INSTANT =
+  /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
 
 /** An instant with an explicit offset, `2026-03-15T23:30:00-05:00` or `...Z`. */
 export const Instant = z
@@ -56,7 +62,10 @@ export const BusinessDate = z.union([LocalDate, Instant], {
 /** Period ids: `2026-03` (month), `2026-Q1` (fiscal quarter), `FY2026` (fiscal year). */
 export const PeriodId = z
   .string()
-  .regex(/^(\d{4}-(0[1-9]|1[0-2])|\d{4}-Q[1-4]|FY\d{4})$/, "must be a period id such as 2026-03, 2026-Q1 or FY2026");
+  .regex(
+    /^(\d{4}-(0[1-9]|1[0-2])|\d{4}-Q[1-4]|FY\d{4})$/,
+    "must be a period id such as 2026-03, 2026-Q1 or FY2026",
+  );
 
 export const JsonValueSchema: z.ZodType<unknown> = z.lazy(() =>
   z.union([
