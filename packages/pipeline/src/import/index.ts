@@ -1,0 +1,2 @@
+export * from "./import-file.js";
+export * from "./mapping.js";

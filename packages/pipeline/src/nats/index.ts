@@ -1,0 +1,3 @@
+export * from "./connect.js";
+export * from "./publisher.js";
+export * from "./topology.js";
