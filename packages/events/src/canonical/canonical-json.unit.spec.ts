@@ -43,4 +43,33 @@ describe("canonical JSON", () => {
     expect(() => canonicalJson({ amount: { value: 0.1 } })).toThrow(CanonicalEncodingError);
     expect(() => canonicalJson({ amount: { value: 0.1 } })).toThrow("$.amount.value");
   });
+
+  it("sorts keys by UTF-16 code units, omits undefined values and normalises -0", () => {
+    expect(canonicalJson({ z: 1, é: 2, "😀": 3, A: 4, a: undefined, n: -0 })).toBe(
+      '{"A":4,"n":0,"z":1,"é":2,"😀":3}',
+    );
+    expect(canonicalJson({ big: 2n ** 70n, d: new Decimal("-0.00") })).toBe(
+      '{"big":"1180591620717411303424","d":"0"}',
+    );
+  });
+
+  const unencodable: [string, unknown, string][] = [
+    ["a Date", { at: new Date(0) }, "$.at"],
+    ["a Map", { m: new Map() }, "$.m"],
+    ["undefined in an array", { list: [1, undefined] }, "$.list[1]"],
+    ["a function", { f: () => 1 }, "$.f"],
+    ["NaN", { x: [Number.NaN] }, "$.x[0]"],
+    ["an unsafe integer", { x: 2 ** 53 }, "$.x"],
+    ["an infinite Decimal", { x: new Decimal(Number.POSITIVE_INFINITY) }, "$.x"],
+  ];
+  it.each(unencodable)("rejects %s naming %s", (_name, value, path) => {
+    let caught: unknown;
+    try {
+      canonicalJson(value);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(CanonicalEncodingError);
+    expect((caught as CanonicalEncodingError).path).toBe(path);
+  });
 });

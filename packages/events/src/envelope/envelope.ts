@@ -64,7 +64,17 @@ export function formatPath(path: readonly PropertyKey[], prefix?: string): strin
 }
 
 export function issuesFromZod(error: z.ZodError, prefix?: string): ValidationIssue[] {
-  return error.issues.map((issue) => ({ path: formatPath(issue.path, prefix), rule: issue.message }));
+  return error.issues.flatMap((issue) => {
+    // zod reports unknown keys once, at the enclosing object; the sender needs the key itself named
+    // (a typo such as `eventID` or `closedate` must point at the typo).
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => ({
+        path: formatPath([...issue.path, key], prefix),
+        rule: "is not a field of this event",
+      }));
+    }
+    return [{ path: formatPath(issue.path, prefix), rule: issue.message }];
+  });
 }
 
 /**

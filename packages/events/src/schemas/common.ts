@@ -68,12 +68,18 @@ export const PeriodId = z
   );
 
 export const JsonValueSchema: z.ZodType<unknown> = z.lazy(() =>
-  z.union([
-    z.string(),
-    z.number().int("must be an integer; send decimals as strings"),
-    z.boolean(),
-    z.null(),
-    z.array(JsonValueSchema),
-    z.record(z.string(), JsonValueSchema),
-  ]),
+  z.union(
+    [
+      z.string(),
+      z.number().int("must be an integer; send decimals as strings"),
+      z.boolean(),
+      z.null(),
+      z.array(JsonValueSchema),
+      z.record(z.string(), JsonValueSchema),
+    ],
+    {
+      error:
+        "must be a JSON value: a string, an integer, a boolean, null, an array or an object (send decimals as strings)",
+    },
+  ),
 );

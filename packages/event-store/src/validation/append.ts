@@ -1,0 +1,143 @@
+import { CanonicalEncodingError, canonicalJson } from "@icm/events";
+import { InvalidAppendError } from "../port/errors.js";
+import type { EventToAppend, ExpectedRevision } from "../port/types.js";
+import {
+  MAX_APPEND_BATCH,
+  NO_CONCURRENCY_CHECK,
+  STREAM_DOES_NOT_EXIST,
+  STREAM_EXISTS,
+} from "../port/types.js";
+
+export const MAX_STREAM_ID_LENGTH = 200;
+export const MAX_EVENT_ID_LENGTH = 200;
+export const MAX_EVENT_TYPE_LENGTH = 200;
+
+/**
+ * The structural rules every adapter applies before touching its backend, so that all of them reject the
+ * same batches with the same InvalidAppendError path (contract behaviour 4). Returns nothing; throws the
+ * first broken rule.
+ *
+ * Strings must be well-formed Unicode without U+0000: PostgreSQL's jsonb cannot store either, and an
+ * adapter that silently altered them would break the round trip (behaviour 11), so nobody accepts them.
+ */
+export function assertValidAppend(
+  streamId: string,
+  events: readonly EventToAppend[],
+  expectedRevision: ExpectedRevision,
+): void {
+  assertText(streamId, "streamId", MAX_STREAM_ID_LENGTH);
+  assertExpectedRevision(expectedRevision);
+  if (!Array.isArray(events) || events.length === 0)
+    throw new InvalidAppendError("events", "must contain at least one event");
+  if (events.length > MAX_APPEND_BATCH) {
+    throw new InvalidAppendError(
+      "events",
+      `must contain at most ${MAX_APPEND_BATCH} events (got ${events.length}); split the batch`,
+    );
+  }
+  const seen = new Map<string, number>();
+  events.forEach((event, index) => {
+    const at = `events[${index}]`;
+    if (typeof event !== "object" || event === null) throw new InvalidAppendError(at, "must be an object");
+    assertText(event.eventId, `${at}.eventId`, MAX_EVENT_ID_LENGTH);
+    const earlier = seen.get(event.eventId);
+    if (earlier !== undefined) {
+      throw new InvalidAppendError(
+        `${at}.eventId`,
+        `duplicates events[${earlier}].eventId ${JSON.stringify(event.eventId)} in the same batch`,
+      );
+    }
+    seen.set(event.eventId, index);
+    assertText(event.type, `${at}.type`, MAX_EVENT_TYPE_LENGTH);
+    if (!Number.isSafeInteger(event.schemaVersion) || event.schemaVersion < 1) {
+      throw new InvalidAppendError(`${at}.schemaVersion`, "must be an integer >= 1");
+    }
+    assertEncodableObject(event.data, `${at}.data`);
+    assertEncodableObject(event.metadata, `${at}.metadata`);
+  });
+}
+
+export function assertExpectedRevision(expectedRevision: ExpectedRevision): void {
+  if (typeof expectedRevision === "number") {
+    if (!Number.isSafeInteger(expectedRevision) || expectedRevision < 0) {
+      throw new InvalidAppendError("expectedRevision", "must be an integer >= 0 or a sentinel");
+    }
+    return;
+  }
+  if (
+    expectedRevision !== NO_CONCURRENCY_CHECK &&
+    expectedRevision !== STREAM_DOES_NOT_EXIST &&
+    expectedRevision !== STREAM_EXISTS
+  ) {
+    throw new InvalidAppendError("expectedRevision", `unknown sentinel ${JSON.stringify(expectedRevision)}`);
+  }
+}
+
+/** Whether a stream at `current` events satisfies the expectation (revisions normalised: empty = 0). */
+export function revisionMatches(expectedRevision: ExpectedRevision, current: number): boolean {
+  if (expectedRevision === NO_CONCURRENCY_CHECK) return true;
+  if (expectedRevision === STREAM_DOES_NOT_EXIST) return current === 0;
+  if (expectedRevision === STREAM_EXISTS) return current > 0;
+  return expectedRevision === current;
+}
+
+function assertText(value: unknown, path: string, maxLength: number): void {
+  if (typeof value !== "string" || value.length === 0)
+    throw new InvalidAppendError(path, "must be a non-empty string");
+  if (value.length > maxLength) throw new InvalidAppendError(path, `must be at most ${maxLength} characters`);
+  const problem = stringProblem(value);
+  if (problem) throw new InvalidAppendError(path, problem);
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function stringProblem(text: string): string | undefined {
+  if (text.includes("\u0000")) return "must not contain U+0000";
+  if (LONE_SURROGATE.test(text)) return "must be well-formed Unicode (no lone surrogates)";
+  return undefined;
+}
+
+function assertEncodableObject(value: unknown, path: string): void {
+  const proto: unknown =
+    typeof value === "object" && value !== null ? Object.getPrototypeOf(value) : undefined;
+  if (
+    typeof value !== "object" ||
+    value === null ||
+    Array.isArray(value) ||
+    (proto !== Object.prototype && proto !== null)
+  ) {
+    throw new InvalidAppendError(path, "must be a plain JSON object");
+  }
+  try {
+    canonicalJson(value);
+  } catch (error) {
+    if (error instanceof CanonicalEncodingError)
+      throw new InvalidAppendError(path + error.path.slice(1), error.rule);
+    throw error;
+  }
+  assertStrings(value, path, 0);
+}
+
+const MAX_DEPTH = 64;
+
+/** Walks the (already encodable) value for strings and keys PostgreSQL jsonb would refuse. */
+function assertStrings(value: unknown, path: string, depth: number): void {
+  if (depth > MAX_DEPTH) throw new InvalidAppendError(path, `must nest at most ${MAX_DEPTH} levels`);
+  if (typeof value === "string") {
+    const problem = stringProblem(value);
+    if (problem) throw new InvalidAppendError(path, problem);
+    return;
+  }
+  if (typeof value !== "object" || value === null) return;
+  if (Array.isArray(value)) {
+    value.forEach((item, index) => {
+      assertStrings(item, `${path}[${index}]`, depth + 1);
+    });
+    return;
+  }
+  for (const key of Object.keys(value).sort()) {
+    const problem = stringProblem(key);
+    if (problem) throw new InvalidAppendError(`${path}.${key}`, `key ${problem}`);
+    assertStrings((value as Record<string, unknown>)[key], `${path}.${key}`, depth + 1);
+  }
+}
