@@ -1,0 +1,2 @@
+export * from "./bundle/index.js";
+export * from "./merkle/index.js";
