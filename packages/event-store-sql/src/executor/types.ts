@@ -1,0 +1,29 @@
+/** A value bound to a `$n` placeholder. Arrays bind to PostgreSQL arrays (`$1::text[]`). */
+export type SqlParam = string | number | boolean | null | readonly (string | number | null)[];
+
+export type SqlRow = Record<string, unknown>;
+
+/** Anything that can run one statement: the executor itself, or a transaction handed to a callback. */
+export interface SqlQueryable {
+  query<R extends SqlRow = SqlRow>(text: string, params?: readonly SqlParam[]): Promise<R[]>;
+}
+
+/**
+ * The whole of what the store needs from a SQL driver. Kept this small so that `pg` and PGlite share
+ * every statement, and so that other packages (read models, checkpoints) can run their own statements and
+ * transactions on the same pool or the same PGlite instance as the store.
+ */
+export interface SqlExecutor extends SqlQueryable {
+  readonly dialect: "postgres" | "pglite";
+  /**
+   * Runs `fn` in one transaction (READ COMMITTED): COMMIT when it resolves, ROLLBACK when it throws.
+   * Use only the `tx` handed to `fn` inside it; on PGlite (one connection) a statement sent to the
+   * executor itself while a transaction is open waits for that transaction, so it would deadlock.
+   */
+  transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T>;
+}
+
+/** The executor plus the ability to release its connections; owned by the store that created it. */
+export interface SqlDriver extends SqlExecutor {
+  close(): Promise<void>;
+}

@@ -1,0 +1,52 @@
+import { assertValidAppend, contentHash, type EventToAppend, type ExpectedRevision } from "@icm/event-store";
+import { canonicalJson, decodeCanonical, type JsonObject } from "@icm/events";
+
+/** One event of a validated batch, with the text that will be stored and its idempotency hash. */
+export interface PreparedEvent {
+  /** The event as it will be read back (its canonical decoding), which is also what gets hashed. */
+  readonly event: EventToAppend;
+  readonly dataText: string;
+  readonly metadataText: string;
+  readonly contentHash: string;
+}
+
+/**
+ * Checks the whole batch before any I/O with the rules every adapter shares (same InvalidAppendError paths),
+ * so that a bad event never leaves half a batch behind, then encodes it.
+ *
+ * `data` and `metadata` are stored as canonical JSON text: keys sorted, exactly the bytes the chain hash
+ * covers, and exactly what the in-memory reference adapter hands back, so that every adapter returns the
+ * same event for the same append (contract behaviour 22). Caller key order is not kept; canonical JSON is
+ * the system's definition of "the same value".
+ */
+export function prepareAppend(
+  streamId: string,
+  events: readonly EventToAppend[],
+  expectedRevision: ExpectedRevision,
+): PreparedEvent[] {
+  assertValidAppend(streamId, events, expectedRevision);
+  return events.map((offered) => {
+    const dataText = canonicalJson(offered.data);
+    const metadataText = canonicalJson(offered.metadata);
+    const event: EventToAppend = {
+      eventId: offered.eventId,
+      type: offered.type,
+      schemaVersion: offered.schemaVersion,
+      data: decodeCanonical(dataText) as JsonObject,
+      metadata: decodeCanonical(metadataText) as JsonObject,
+    };
+    return { event, dataText, metadataText, contentHash: contentHash(streamId, event) };
+  });
+}
+
+/** Integers come back from drivers as number, bigint or string (int8); positions must be safe integers. */
+export function toSafeInteger(value: unknown, what: string): number {
+  const n =
+    typeof value === "number"
+      ? value
+      : typeof value === "bigint" || typeof value === "string"
+        ? Number(value)
+        : Number.NaN;
+  if (!Number.isSafeInteger(n)) throw new Error(`${what}: ${String(value)} is not a safe integer`);
+  return n;
+}
