@@ -1,0 +1,2 @@
+export * from "./closes.js";
+export * from "./ppa.js";

@@ -1,0 +1,387 @@
+import {
+  DECIMAL_STRING_PATTERN,
+  Decimal,
+  EventValidationError,
+  formatDecimal,
+  makeEvent,
+  parseEvent,
+} from "@icm/events";
+import {
+  PERIOD_MONTHS,
+  type Period,
+  type PeriodKind,
+  parsePeriodId,
+  periodContaining,
+  periodsWithin,
+} from "../calendar/index.js";
+import type { LateFact } from "../close/index.js";
+import { type QuotaPeriodEarnings, periodExceptions as stageOneExceptions } from "../earnings/index.js";
+import { Facts, type RecordedDomainEvent } from "../facts/index.js";
+import type { CalculationException, LedgerEntry } from "../ledger/types.js";
+import { type PlanRef, type Statement, statementDigest } from "../statement/index.js";
+import { ENGINE_VERSION } from "../version.js";
+import { type PositionKey, StatementCalculator } from "./calculator.js";
+import { sortedUnique, touchesPeriod } from "./exceptions.js";
+import { buildRepLedger, defaultEarningsSource, type EarningsSource, type RepLedger } from "./rep-ledger.js";
+
+export interface AsOfOptions {
+  /** Inclusive log position; facts recorded after it are ignored. Default: everything applied. */
+  readonly throughPosition?: number;
+}
+
+/** A hypothetical deal for "what would this pay?" (amounts as decimal strings, like the wire). */
+export interface WhatIfDeal {
+  readonly amount: string;
+  readonly currency: string;
+  readonly closeDate: string;
+  readonly product: string;
+  readonly dealType: string;
+  /** The rep's share of the deal, default "1". */
+  readonly share?: string;
+}
+
+export interface CloseManifest {
+  readonly period: string;
+  readonly throughPosition: number;
+  readonly engineVersion: string;
+  readonly planVersions: readonly PlanRef[];
+  /** One line per statement, sorted by rep id: payable at the plan scale and the statement digest. */
+  readonly statements: readonly { repId: string; currency: string; payable: string; digest: string }[];
+}
+
+export interface WhatIfResult {
+  /** Lines that the deal would add or change on the rep's ledger (the new values). */
+  readonly entries: LedgerEntry[];
+  /** Change in payable over the payout periods whose lines change (draw lines included). */
+  readonly payableDelta: Decimal;
+  /** Those payout periods, sorted. */
+  readonly periods: string[];
+}
+
+/** Historic (as-of) results never change; they are kept up to this many per cache, then the cache restarts. */
+const MAX_HISTORIC_CACHE = 20_000;
+/** The id of the hypothetical deal (it exists only in the throw-away copy of the engine). */
+const WHAT_IF_DEAL_ID = "what-if:deal";
+/** Who holds the rest of a what-if deal when the rep's share is below 1. */
+const WHAT_IF_OTHERS = "what-if:others";
+
+interface Touch extends LateFact {
+  readonly quotaPeriods: readonly string[];
+}
+
+function boundedSet<K, V>(map: Map<K, V>, key: K, value: V): void {
+  if (map.size >= MAX_HISTORIC_CACHE) map.clear();
+  map.set(key, value);
+}
+
+/**
+ * The engine facade: apply recorded events, ask for statements (now or as of any log position), explain,
+ * simulate. Statements are pure functions of the events up to a position.
+ *
+ * Incremental: stage-1 earnings are memoized per (rep, quota period) on Facts.revisionOf; the statements of a
+ * rep are cached until an event affecting that rep (Facts.affectedBy) or a company-wide event (calendar, plan
+ * publication, close) is applied, so a new deal recomputes one rep's chain, not every rep. Results as of a
+ * past position are immutable and cached by position.
+ */
+export class Engine {
+  readonly facts = new Facts();
+  private readonly recorded: RecordedDomainEvent[] = [];
+  private readonly touches = new Map<string, Touch[]>();
+  private readonly latestStatements = new Map<string, Map<string, Statement>>();
+  private readonly latestLedgers = new Map<string, RepLedger>();
+  private readonly historicStatements = new Map<string, Statement>();
+  private readonly historicLedgers = new Map<string, RepLedger>();
+  private readonly latestEarnings = new Map<string, { revision: number; result: QuotaPeriodEarnings }>();
+  private readonly historicEarnings = new Map<string, QuotaPeriodEarnings>();
+  private readonly exceptionsMemo = new Map<number, readonly CalculationException[]>();
+  /** Position of the last calendar or plan publication: facts that may change every rep's ledger. */
+  private lastCompanyWidePosition = -1;
+  private readonly earningsSource: EarningsSource;
+  private readonly calculator: StatementCalculator;
+
+  constructor() {
+    this.earningsSource = defaultEarningsSource(this.facts);
+    this.calculator = new StatementCalculator({
+      facts: this.facts,
+      resolve: (key) => (key === "L" ? this.facts.lastPosition : key),
+      ledgerAt: (repId, key) => this.ledgerAt(repId, key),
+      exceptionsAt: (key) => this.stageOneExceptionsAt(key === "L" ? this.facts.lastPosition : key),
+      lateFactsOf: (repId, after, through) =>
+        (this.touches.get(repId) ?? []).filter((t) => t.position > after && t.position <= through),
+      cacheGet: (repId, periodId, key) =>
+        key === "L"
+          ? this.latestStatements.get(repId)?.get(periodId)
+          : this.historicStatements.get(`${repId}|${periodId}|${key}`),
+      cacheSet: (repId, periodId, key, statement) => {
+        if (key !== "L") return boundedSet(this.historicStatements, `${repId}|${periodId}|${key}`, statement);
+        let byPeriod = this.latestStatements.get(repId);
+        if (byPeriod === undefined) {
+          byPeriod = new Map();
+          this.latestStatements.set(repId, byPeriod);
+        }
+        byPeriod.set(periodId, statement);
+      },
+    });
+  }
+
+  get lastPosition(): number {
+    return this.facts.lastPosition;
+  }
+
+  /** Applies one recorded event (idempotent by eventId; positions must increase). */
+  apply(recorded: RecordedDomainEvent): void {
+    const before = this.facts.lastPosition;
+    this.facts.apply(recorded);
+    if (this.facts.lastPosition === before) return; // a duplicate: nothing changed
+    this.recorded.push(recorded);
+    const type = recorded.event.type;
+    // A close changes which statements are frozen, never a rep's ledger; calendar and plan changes can
+    // change every ledger.
+    if (type === "PeriodClosed") this.latestStatements.clear();
+    if (type === "CalendarConfigured" || type === "PlanVersionPublished") {
+      this.lastCompanyWidePosition = recorded.globalPosition;
+      this.latestStatements.clear();
+      this.latestLedgers.clear();
+    }
+    const byRep = new Map<string, string[]>();
+    for (const { repId, quotaPeriod } of this.facts.affectedBy(recorded)) {
+      const list = byRep.get(repId);
+      if (list === undefined) byRep.set(repId, [quotaPeriod]);
+      else list.push(quotaPeriod);
+    }
+    for (const [repId, quotaPeriods] of byRep) {
+      const touch: Touch = {
+        eventId: recorded.event.eventId,
+        position: recorded.globalPosition,
+        quotaPeriods,
+      };
+      const list = this.touches.get(repId);
+      if (list === undefined) this.touches.set(repId, [touch]);
+      else list.push(touch);
+      this.latestStatements.delete(repId);
+      this.latestLedgers.delete(repId);
+    }
+  }
+
+  applyAll(events: Iterable<RecordedDomainEvent>): void {
+    for (const e of events) this.apply(e);
+  }
+
+  /** A rep's statement for a payout period ("2026-03", "2026-Q1"), now or as of a log position. */
+  statement(repId: string, period: string, options: AsOfOptions = {}): Statement {
+    const key = this.keyOf(options);
+    parsePeriodId(this.facts.calendar(this.resolve(key)), period); // asserts a well-formed period id
+    const s = this.calculator.statement(repId, period, key);
+    // A cached open statement is still right at a later position (nothing affecting the rep was applied).
+    return s.closed === undefined && key === "L" && s.throughPosition !== this.facts.lastPosition
+      ? { ...s, throughPosition: this.facts.lastPosition }
+      : s;
+  }
+
+  /** Every rep with a plan, lines or exceptions in the period, sorted by rep id. */
+  statements(period: string, options: AsOfOptions = {}): Statement[] {
+    const key = this.keyOf(options);
+    const position = this.resolve(key);
+    const p = parsePeriodId(this.facts.calendar(position), period);
+    const out: Statement[] = [];
+    for (const repId of this.facts.repIds()) {
+      const s = this.statement(repId, period, options);
+      const hasPlan = this.facts.planSegments(repId, p.start, p.end, position).length > 0;
+      if (hasPlan || s.entries.length > 0 || s.exceptions.length > 0) out.push(s);
+    }
+    return out;
+  }
+
+  /**
+   * What a PeriodClosed records about the period's statements (the close service adds the chain head,
+   * the Merkle root over the digests, who closed it and any override).
+   */
+  closeManifest(period: string, options: AsOfOptions = {}): CloseManifest {
+    const statements = this.statements(period, options);
+    const plans = new Map<string, PlanRef>();
+    for (const st of statements) for (const p of st.plans) plans.set(`${p.planId}@${p.version}`, p);
+    return {
+      period,
+      throughPosition: this.resolve(this.keyOf(options)),
+      engineVersion: ENGINE_VERSION,
+      planVersions: [...plans.values()].sort((a, b) =>
+        a.planId < b.planId ? -1 : a.planId > b.planId ? 1 : a.version - b.version,
+      ),
+      statements: statements.map((st) => ({
+        repId: st.repId,
+        currency: st.currency,
+        payable: formatDecimal(st.payable, st.scale),
+        digest: statementDigest(st),
+      })),
+    };
+  }
+
+  /** Every exception that touches the period: each statement's, plus company-wide ones (e.g. unknown reps). */
+  periodExceptions(period: string, options: AsOfOptions = {}): CalculationException[] {
+    const key = this.keyOf(options);
+    const position = this.resolve(key);
+    const calendar = this.facts.calendar(position);
+    const p = parsePeriodId(calendar, period);
+    const found: CalculationException[] = [];
+    for (const s of this.statements(period, options)) found.push(...s.exceptions);
+    for (const x of this.stageOneExceptionsAt(position)) if (touchesPeriod(x, p, calendar)) found.push(x);
+    return sortedUnique(found);
+  }
+
+  /**
+   * Payout periods whose statements a just-applied event may change directly (the rep's later periods can
+   * also move through carried draw and holdback balances). Call right after `apply`.
+   */
+  affected(recorded: RecordedDomainEvent): { repId: string; period: string }[] {
+    const position = this.facts.lastPosition;
+    const calendar = this.facts.calendar(position);
+    const out = new Map<string, { repId: string; period: string }>();
+    for (const { repId, quotaPeriod } of this.facts.affectedBy(recorded)) {
+      const qp = parsePeriodId(calendar, quotaPeriod);
+      for (const period of this.payoutPeriodsIn(repId, qp, position))
+        out.set(`${repId}|${period.id}`, { repId, period: period.id });
+    }
+    return [...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+  }
+
+  /** Payout periods the rep has lines in (as of the position), in the kind of each line's plan, sorted by start. */
+  payoutPeriodsOf(repId: string, options: AsOfOptions = {}): string[] {
+    const ledger = this.ledgerAt(repId, this.keyOf(options));
+    return [...ledger.periods.values()]
+      .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : a.end < b.end ? -1 : 1))
+      .map((p) => p.id);
+  }
+
+  /**
+   * What would a deal pay the rep? Runs the same engine on a copy of the log with the deal appended;
+   * nothing is recorded. Throws EventValidationError when the deal is not a valid DealClosed.
+   */
+  whatIf(repId: string, deal: WhatIfDeal, options: AsOfOptions = {}): WhatIfResult {
+    const position = this.resolve(this.keyOf(options));
+    const event = makeEvent("DealClosed", "what-if:event", {
+      dealId: WHAT_IF_DEAL_ID,
+      amount: deal.amount,
+      currency: deal.currency,
+      closeDate: deal.closeDate,
+      product: deal.product,
+      dealType: deal.dealType,
+      splits: this.whatIfSplits(repId, deal.share ?? "1"),
+    });
+    const parsed = parseEvent(event);
+    if (!parsed.ok) throw new EventValidationError(parsed.issues);
+    const copy = new Engine();
+    for (const r of this.recorded) if (r.globalPosition <= position) copy.apply(r);
+    const before = copy.ledgerAt(repId, "L");
+    const positionBefore = copy.lastPosition;
+    copy.apply({ globalPosition: Math.max(copy.lastPosition, position) + 1, event: parsed.value });
+    const after = copy.ledgerAt(repId, "L");
+    const previous = new Map(before.lines.map((l) => [l.id, l.amount]));
+    const entries = after.lines.filter((l) => {
+      const old = previous.get(l.id);
+      return old === undefined || !old.equals(l.amount);
+    });
+    const afterIds = new Set(after.lines.map((l) => l.id));
+    const periods = new Set(entries.map((e) => e.period));
+    for (const l of before.lines) if (!afterIds.has(l.id)) periods.add(l.period);
+    const sorted = [...periods].sort();
+    let payableDelta = new Decimal(0);
+    for (const id of sorted) {
+      payableDelta = payableDelta
+        .plus(copy.statement(repId, id).payable)
+        .minus(copy.statementAt(repId, id, positionBefore).payable);
+    }
+    return { entries, payableDelta, periods: sorted };
+  }
+
+  /**
+   * The rep's share, and the rest of the deal to a placeholder that is never onboarded: the rep is credited
+   * exactly their share of the amount and the rest is credited to no one.
+   */
+  private whatIfSplits(repId: string, share: string): { repId: string; share: string }[] {
+    if (!DECIMAL_STRING_PATTERN.test(share)) return [{ repId, share }]; // rejected by validation below
+    const rest = new Decimal(1).minus(new Decimal(share));
+    if (rest.lessThanOrEqualTo(0) || rest.greaterThanOrEqualTo(1)) return [{ repId, share }];
+    return [
+      { repId, share },
+      { repId: WHAT_IF_OTHERS, share: rest.toFixed() },
+    ];
+  }
+
+  private statementAt(repId: string, periodId: string, position: number): Statement {
+    return this.calculator.statement(repId, periodId, position >= this.facts.lastPosition ? "L" : position);
+  }
+
+  private keyOf(options: AsOfOptions): PositionKey {
+    const through = options.throughPosition;
+    if (through === undefined || through >= this.facts.lastPosition) return "L";
+    if (!Number.isSafeInteger(through))
+      throw new RangeError(`throughPosition must be a whole number, got ${through}`);
+    return through;
+  }
+
+  private resolve(key: PositionKey): number {
+    return key === "L" ? this.facts.lastPosition : key;
+  }
+
+  private ledgerAt(repId: string, key: PositionKey): RepLedger {
+    // Nothing recorded after `key` touched this rep: its ledger as of `key` is its latest ledger. This is
+    // what makes freezing a close cheap (the close is usually computed through the position just before it).
+    if (
+      key !== "L" &&
+      key >= this.lastCompanyWidePosition &&
+      key >= (this.touches.get(repId)?.at(-1)?.position ?? -1)
+    ) {
+      return this.ledgerAt(repId, "L");
+    }
+    const cached = key === "L" ? this.latestLedgers.get(repId) : this.historicLedgers.get(`${repId}|${key}`);
+    if (cached !== undefined) return cached;
+    const ledger = buildRepLedger(this.facts, repId, this.resolve(key), (rep, qp, through) =>
+      this.earnings(rep, qp, through, key),
+    );
+    if (key === "L") this.latestLedgers.set(repId, ledger);
+    else boundedSet(this.historicLedgers, `${repId}|${key}`, ledger);
+    return ledger;
+  }
+
+  private earnings(
+    repId: string,
+    quotaPeriod: string,
+    through: number,
+    key: PositionKey,
+  ): QuotaPeriodEarnings {
+    if (key !== "L") {
+      const k = `${repId}|${quotaPeriod}|${key}`;
+      const hit = this.historicEarnings.get(k);
+      if (hit !== undefined) return hit;
+      const result = this.earningsSource(repId, quotaPeriod, through);
+      boundedSet(this.historicEarnings, k, result);
+      return result;
+    }
+    const k = `${repId}|${quotaPeriod}`;
+    const revision = this.facts.revisionOf(repId, quotaPeriod);
+    const hit = this.latestEarnings.get(k);
+    if (hit !== undefined && hit.revision === revision) return hit.result;
+    const result = this.earningsSource(repId, quotaPeriod, through);
+    this.latestEarnings.set(k, { revision, result });
+    return result;
+  }
+
+  private stageOneExceptionsAt(position: number): readonly CalculationException[] {
+    const hit = this.exceptionsMemo.get(position);
+    if (hit !== undefined) return hit;
+    const list = stageOneExceptions(this.facts, position);
+    if (this.exceptionsMemo.size >= 64) this.exceptionsMemo.clear();
+    this.exceptionsMemo.set(position, list);
+    return list;
+  }
+
+  /** The rep's payout periods inside a quota period, in the payout kind of the plan in force at its end. */
+  private payoutPeriodsIn(repId: string, quotaPeriod: Period, position: number): Period[] {
+    const calendar = this.facts.calendar(position);
+    const plan = this.facts.planFor(repId, quotaPeriod.end, position);
+    const kind: PeriodKind = plan?.compiled.payoutPeriod ?? "month";
+    if (PERIOD_MONTHS[kind] <= PERIOD_MONTHS[quotaPeriod.kind])
+      return periodsWithin(calendar, kind, quotaPeriod);
+    return [periodContaining(calendar, kind, quotaPeriod.start)];
+  }
+}

@@ -1,0 +1,247 @@
+import { type Decimal, EventValidationError } from "@icm/events";
+import { describe, expect, it } from "vitest";
+import { Scenario } from "../examples/scenario.js";
+import type { PlanDefinition } from "../plan/index.js";
+import { SECTION_8_PLAN } from "../plan/index.js";
+import { explainEntry, statementDigest } from "../statement/index.js";
+import { Engine } from "./engine.js";
+
+const money = (d: Decimal) => d.toFixed(2);
+
+function team(plan: PlanDefinition = SECTION_8_PLAN): Scenario {
+  const s = new Scenario();
+  s.plan("p8", plan);
+  for (const rep of ["ana", "bo"]) {
+    s.rep(rep);
+    s.assign(rep, "p8");
+    s.quota(rep, "2026-Q1", "100000.00");
+  }
+  s.deal("D1", "60000.00", "2026-01-15", [{ repId: "ana", share: "1" }]);
+  s.deal("B1", "10000.00", "2026-01-20", [{ repId: "bo", share: "1" }]);
+  return s;
+}
+
+describe("Engine", () => {
+  it("is incremental: a deal for one rep leaves another rep's cached statement untouched", () => {
+    const s = team();
+    const boBefore = s.engine.statement("bo", "2026-02");
+    const anaBefore = s.engine.statement("ana", "2026-02");
+    s.deal("D2", "70000.00", "2026-02-10", [{ repId: "ana", share: "1" }]);
+    const boAfter = s.engine.statement("bo", "2026-02");
+    const anaAfter = s.engine.statement("ana", "2026-02");
+    expect(boAfter.entries).toBe(boBefore.entries); // same cached lines, not recomputed
+    expect(boAfter.throughPosition).toBe(s.position);
+    expect(anaAfter.entries).not.toBe(anaBefore.entries);
+    expect(money(anaAfter.payable)).toBe("8500.00");
+  });
+
+  it("answers 'as of' a past position exactly like a fresh engine over that prefix", () => {
+    const s = team();
+    const asOf = s.position;
+    s.deal("D2", "70000.00", "2026-02-10", [{ repId: "ana", share: "1" }]);
+    const fresh = new Engine();
+    fresh.applyAll(s.log.slice(0, asOf));
+    const past = s.engine.statement("ana", "2026-02", { throughPosition: asOf });
+    expect(past.throughPosition).toBe(asOf);
+    expect(statementDigest(past)).toBe(statementDigest(fresh.statement("ana", "2026-02")));
+    expect(money(past.payable)).toBe("0.00");
+  });
+
+  it("whatIf simulates a deal on a copy and records nothing", () => {
+    const s = team();
+    const before = statementDigest(s.engine.statement("ana", "2026-02"));
+    const result = s.engine.whatIf("ana", {
+      amount: "70000.00",
+      currency: "USD",
+      closeDate: "2026-02-10",
+      product: "Widget",
+      dealType: "new",
+    });
+    expect(money(result.payableDelta)).toBe("8500.00");
+    expect(result.periods).toEqual(["2026-02"]);
+    expect(result.entries.map((e) => [e.kind, e.period, money(e.amount), e.trace.arithmetic])).toEqual([
+      ["earning", "2026-02", "8500.00", "40,000 × 10% + 30,000 × 15% = 8,500"],
+    ]);
+    const half = s.engine.whatIf("ana", {
+      amount: "140000.00",
+      currency: "USD",
+      closeDate: "2026-02-10",
+      product: "Widget",
+      dealType: "new",
+      share: "0.5",
+    });
+    expect(money(half.payableDelta)).toBe("8500.00");
+    expect(s.engine.lastPosition).toBe(s.position);
+    expect(statementDigest(s.engine.statement("ana", "2026-02"))).toBe(before);
+    expect(() =>
+      s.engine.whatIf("ana", {
+        amount: "lots",
+        currency: "USD",
+        closeDate: "2026-02-10",
+        product: "W",
+        dealType: "new",
+      }),
+    ).toThrow(EventValidationError);
+  });
+
+  it("explains a statement line down to its source events", () => {
+    const s = team();
+    const jan = s.engine.statement("ana", "2026-01");
+    const line = jan.entries.find((e) => e.dealId === "D1");
+    expect(line).toBeDefined();
+    const x = explainEntry(jan, line?.id ?? "");
+    expect(x?.sourceEventIds).toContain("deal-D1");
+    expect(x?.amount).toBe("6000.00");
+    expect(x?.text).toContain("Arithmetic:");
+  });
+
+  it("lists statements of reps with a plan or activity, sorted, and no one else", () => {
+    const s = team();
+    s.rep("cy"); // no plan, no activity
+    s.rep("al");
+    s.assign("al", "p8");
+    expect(s.engine.statements("2026-03").map((st) => st.repId)).toEqual(["al", "ana", "bo"]);
+  });
+
+  it("reports unknown reps and open disputes as exceptions until they are resolved", () => {
+    const s = team();
+    s.deal("X1", "5000.00", "2026-02-03", [{ repId: "ghost", share: "1" }]);
+    s.add("DisputeRaised", "dispute-1", {
+      disputeId: "DSP-1",
+      repId: "bo",
+      period: "2026-02",
+      reason: "missing deal",
+      raisedBy: "bo",
+    });
+    const codes = s.engine.periodExceptions("2026-02").map((x) => [x.code, x.repId]);
+    expect(codes).toContainEqual(["unknown_rep", "ghost"]);
+    expect(codes).toContainEqual(["open_dispute", "bo"]);
+    expect(s.engine.statement("bo", "2026-02").exceptions.map((x) => x.code)).toEqual(["open_dispute"]);
+    s.add("DisputeResolved", "dispute-1-resolved", {
+      disputeId: "DSP-1",
+      resolution: "explained",
+      resolvedBy: "ops",
+    });
+    expect(s.engine.statement("bo", "2026-02").exceptions).toEqual([]);
+  });
+
+  it("names the payout periods a new fact affects", () => {
+    const s = team();
+    s.deal("D2", "1000.00", "2026-02-10", [{ repId: "ana", share: "1" }]);
+    const recorded = s.log.at(-1);
+    if (recorded === undefined) throw new Error("no event");
+    expect(s.engine.affected(recorded)).toEqual([
+      { repId: "ana", period: "2026-01" },
+      { repId: "ana", period: "2026-02" },
+      { repId: "ana", period: "2026-03" },
+    ]);
+    expect(s.engine.payoutPeriodsOf("ana")).toEqual(["2026-01", "2026-02"]);
+  });
+
+  it("pays on collection: commission is held until the customer pays, then released proportionally", () => {
+    const s = team({ ...SECTION_8_PLAN, paymentTiming: { kind: "on_collection" } });
+    const jan = s.engine.statement("ana", "2026-01");
+    expect([
+      money(jan.totals.earning),
+      money(jan.totals.holdback),
+      money(jan.payable),
+      money(jan.closingBalance.heldBack),
+    ]).toEqual(["6000.00", "-6000.00", "0.00", "6000.00"]);
+    s.add("PaymentReceived", "pay-1", {
+      paymentId: "P1",
+      dealId: "D1",
+      amount: "24000.00",
+      currency: "USD",
+      receivedDate: "2026-02-05",
+    });
+    const feb = s.engine.statement("ana", "2026-02");
+    expect(feb.entries.map((e) => [e.kind, money(e.amount)])).toEqual([["holdback_release", "2400.00"]]);
+    expect(money(feb.closingBalance.heldBack)).toBe("3600.00");
+  });
+
+  it("a rep is on a draw only while employed under a plan with a draw component", () => {
+    const s = new Scenario();
+    s.plan("pd", {
+      ...SECTION_8_PLAN,
+      components: [
+        ...SECTION_8_PLAN.components,
+        { kind: "draw", id: "draw", name: "Draw", amount: "1000.00", recoverable: false },
+      ],
+    });
+    s.rep("new", "2026-02-10");
+    s.assign("new", "pd", "2026-02-10");
+    s.add("RepTerminated", "terminate-new", { repId: "new", terminationDate: "2026-04-15" });
+    const advances = ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05"].map((p) =>
+      money(s.engine.statement("new", p).totals.draw_advance),
+    );
+    expect(advances).toEqual(["0.00", "1000.00", "1000.00", "1000.00", "0.00"]);
+  });
+
+  it("builds the close manifest from the period's statements", () => {
+    const s = team();
+    const manifest = s.engine.closeManifest("2026-01");
+    expect(manifest.throughPosition).toBe(s.position);
+    expect(manifest.planVersions).toEqual([{ planId: "p8", version: 1 }]);
+    expect(manifest.statements.map((l) => [l.repId, l.currency, l.payable])).toEqual([
+      ["ana", "USD", "6000.00"],
+      ["bo", "USD", "1000.00"],
+    ]);
+    expect(manifest.statements[0]?.digest).toBe(statementDigest(s.engine.statement("ana", "2026-01")));
+  });
+
+  it("carries balances over a long career, and refuses a chain longer than 100 years", () => {
+    const s = new Scenario();
+    s.plan("pd", {
+      ...SECTION_8_PLAN,
+      components: [{ kind: "draw", id: "draw", name: "Draw", amount: "1000.00", recoverable: true }],
+    });
+    s.rep("old", "2000-01-01");
+    s.assign("old", "pd", "2000-01-01");
+    const dec = s.engine.statement("old", "2026-12");
+    // 2000-01 … 2026-12: 324 monthly advances of 1,000, never recovered.
+    expect(money(dec.closingBalance.drawDeficit)).toBe("324000.00");
+    expect(money(dec.openingBalance.drawDeficit)).toBe("323000.00");
+    s.rep("ancient", "1800-01-01");
+    expect(() => s.engine.statement("ancient", "2026-12")).toThrow(/more than 1200 periods/);
+  });
+
+  it("rejects a malformed period id", () => {
+    expect(() => team().engine.statement("ana", "2026-13")).toThrow(RangeError);
+  });
+});
+
+describe("public API", () => {
+  it("the package index exports the facade, the statement tools and the version", async () => {
+    const api = await import("../index.js");
+    expect(api.ENGINE_VERSION).toMatch(/^icm-engine\/\d+\.\d+\.\d+$/);
+    expect(typeof api.Engine).toBe("function");
+    expect(typeof api.statementDigest).toBe("function");
+    expect(typeof api.explainEntry).toBe("function");
+    expect(typeof api.computeEarnings).toBe("function");
+    expect(typeof api.parsePlanDefinition).toBe("function");
+  });
+
+  it("the same events give the same digest in two engines; one more deal changes it", () => {
+    const a = team();
+    const b = new Engine();
+    b.applyAll(a.log);
+    const digest = statementDigest(b.statement("ana", "2026-01"));
+    expect(statementDigest(a.engine.statement("ana", "2026-01"))).toBe(digest);
+    a.deal("D9", "1.00", "2026-01-31", [{ repId: "ana", share: "1" }]);
+    expect(statementDigest(a.engine.statement("ana", "2026-01"))).not.toBe(digest);
+  });
+});
+
+describe("currency", () => {
+  it("flags lines in another currency than the rep's plan currency", () => {
+    const s = new Scenario();
+    s.plan("p8", SECTION_8_PLAN);
+    s.rep("eu", "2025-01-01", "EUR");
+    s.assign("eu", "p8");
+    s.quota("eu", "2026-Q1", "100000.00");
+    s.deal("D1", "1000.00", "2026-01-15", [{ repId: "eu", share: "1" }]);
+    const jan = s.engine.statement("eu", "2026-01");
+    expect(jan.currency).toBe("EUR");
+    expect(jan.exceptions.map((x) => x.code)).toContain("currency_mismatch");
+  });
+});

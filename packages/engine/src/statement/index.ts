@@ -1,0 +1,4 @@
+export * from "./assemble.js";
+export * from "./canonical.js";
+export * from "./explain.js";
+export * from "./types.js";
