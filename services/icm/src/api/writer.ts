@@ -1,0 +1,88 @@
+import { validateEvent } from "@icm/engine";
+import type { EventStore } from "@icm/event-store";
+import { type DomainEvent, streamIdFor } from "@icm/events";
+import type { EventPublisher } from "@icm/pipeline";
+import { type IcmWorkspace, InvalidInputError } from "@icm/workflows";
+import { ApiError } from "./errors.js";
+
+/** What a write route reports back. */
+export interface WriteResult {
+  readonly recorded: number;
+  readonly duplicates: number;
+  /** The log position the workspace has applied after the write: reads at or after it see the write. */
+  readonly lastPosition: number;
+}
+
+/** How the API records the events of its write routes (adjustments, plans). */
+export interface EventWriter {
+  write(events: readonly DomainEvent[]): Promise<WriteResult>;
+}
+
+/** Appends straight to the store through the workspace (embedded deployments, no NATS). */
+export function workspaceWriter(workspace: IcmWorkspace): EventWriter {
+  return { write: (events) => workspace.record(events) };
+}
+
+export interface PipelineWriterOptions {
+  readonly publisher: EventPublisher;
+  readonly store: EventStore;
+  readonly workspace: IcmWorkspace;
+  /** How long to wait for the recorder to append a published event before answering 503. */
+  readonly recordTimeoutMs?: number;
+  /** Pause between looks at the store while waiting. */
+  readonly pollIntervalMs?: number;
+}
+
+const DEFAULT_RECORD_TIMEOUT_MS = 10_000;
+const DEFAULT_POLL_INTERVAL_MS = 25;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Writes through the pipeline: validate here (a bad request is a 400, not a dead letter), publish to NATS
+ * JetStream, then wait (bounded) until the recorder has appended every event, and refresh the workspace so
+ * the caller reads its own write. The recorder is the only writer of the log in a NATS deployment.
+ */
+export function pipelineWriter(options: PipelineWriterOptions): EventWriter {
+  const timeoutMs = options.recordTimeoutMs ?? DEFAULT_RECORD_TIMEOUT_MS;
+  const pollMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+  return {
+    async write(events) {
+      const valid: DomainEvent[] = [];
+      const issues: { path: string; rule: string }[] = [];
+      events.forEach((raw, i) => {
+        const parsed = validateEvent(raw);
+        if (parsed.ok) valid.push(parsed.value);
+        else
+          for (const issue of parsed.issues) issues.push({ path: `[${i}].${issue.path}`, rule: issue.rule });
+      });
+      if (issues.length > 0) throw new InvalidInputError(`${issues.length} problem(s) in the events`, issues);
+      const published = await options.publisher.publish(valid);
+      const waiting = new Map<string, Set<string>>();
+      for (const e of valid) {
+        const stream = streamIdFor(e);
+        const ids = waiting.get(stream) ?? new Set<string>();
+        ids.add(e.eventId);
+        waiting.set(stream, ids);
+      }
+      const deadline = performance.now() + timeoutMs;
+      for (const [stream, ids] of [...waiting.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        while (true) {
+          const read = await options.store.readStream(stream);
+          for (const e of read.events) ids.delete(e.eventId);
+          if (ids.size === 0) break;
+          if (performance.now() > deadline)
+            throw new ApiError(
+              "not_ready",
+              `published, but the recorder did not record ${[...ids].join(", ")} within ${timeoutMs} ms; retrying is safe`,
+            );
+          await sleep(pollMs);
+        }
+      }
+      const lastPosition = await options.workspace.refresh();
+      return { recorded: published.stored, duplicates: published.duplicates, lastPosition };
+    },
+  };
+}
