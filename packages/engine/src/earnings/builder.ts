@@ -1,0 +1,123 @@
+import { Decimal, roundDecimal } from "@icm/events";
+import { type CompanyCalendar, type Period, periodContaining } from "../calendar/index.js";
+import type { CompiledPlan, SourceRef } from "../facts/index.js";
+import type { CalculationException, EntryKind, ExceptionCode, LedgerEntry } from "../ledger/types.js";
+
+/** Sorted by position, without duplicates: the order an auditor replays them in. */
+export function sortSources(sources: readonly (SourceRef | undefined)[]): SourceRef[] {
+  const byId = new Map<string, SourceRef>();
+  for (const s of sources) if (s !== undefined && !byId.has(s.eventId)) byId.set(s.eventId, s);
+  return [...byId.values()].sort(
+    (a, b) => a.position - b.position || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0),
+  );
+}
+
+export interface LineSpec {
+  readonly kind: EntryKind;
+  /** Unrounded or already rounded: rounded here, once, by the plan's policy. */
+  readonly amount: Decimal;
+  readonly plan: CompiledPlan;
+  readonly component?: string;
+  /** What the line is about, unique within (component, kind): "deal:D-1", "adj:A-7", "deal:D-1:rep-9". */
+  readonly sourceKey: string;
+  readonly businessDate: string;
+  readonly dealId?: string;
+  readonly band?: string;
+  readonly sources: readonly (SourceRef | undefined)[];
+  readonly inputs: Readonly<Record<string, string>>;
+  readonly arithmetic: string;
+  readonly explanation: string;
+}
+
+/** Collects the entries and exceptions of one (rep, quota period) with deterministic ids and order. */
+export class EarningsBuilder {
+  private readonly entries: { entry: LedgerEntry; seq: number }[] = [];
+  private readonly ids = new Set<string>();
+  private readonly exceptionList: CalculationException[] = [];
+  private readonly exceptionKeys = new Set<string>();
+  private seq = 0;
+
+  constructor(
+    readonly repId: string,
+    readonly period: Period,
+    readonly calendar: CompanyCalendar,
+  ) {}
+
+  payoutPeriodOf(plan: CompiledPlan, date: string): string {
+    return periodContaining(this.calendar, plan.payoutPeriod, date).id;
+  }
+
+  /** Adds a line; the amount is rounded here with the plan's mode and scale. Returns the entry. */
+  line(spec: LineSpec): LedgerEntry {
+    const { scale, mode } = spec.plan.rounding;
+    const amount = roundDecimal(spec.amount, scale, mode);
+    const id = `${this.repId}/${this.period.id}/${spec.component ?? "-"}/${spec.sourceKey}/${spec.kind}`;
+    if (this.ids.has(id)) throw new Error(`duplicate ledger entry id ${id}`);
+    this.ids.add(id);
+    const sources = sortSources(spec.sources);
+    const entry: LedgerEntry = {
+      id,
+      repId: this.repId,
+      kind: spec.kind,
+      amount: amount.isZero() ? new Decimal(0) : amount,
+      currency: spec.plan.currency,
+      period: this.payoutPeriodOf(spec.plan, spec.businessDate),
+      quotaPeriod: this.period.id,
+      businessDate: spec.businessDate,
+      ...(spec.dealId === undefined ? {} : { dealId: spec.dealId }),
+      trace: {
+        sourceEventIds: sources.map((s) => s.eventId),
+        positions: sources.map((s) => s.position),
+        planId: spec.plan.planId,
+        planVersion: spec.plan.version,
+        ...(spec.component === undefined ? {} : { component: spec.component }),
+        ...(spec.band === undefined ? {} : { band: spec.band }),
+        inputs: spec.inputs,
+        arithmetic: spec.arithmetic,
+        explanation: spec.explanation,
+      },
+    };
+    this.entries.push({ entry, seq: this.seq });
+    this.seq += 1;
+    return entry;
+  }
+
+  /** Records an exception once (same code, deal and period). */
+  exception(
+    code: ExceptionCode,
+    message: string,
+    sources: readonly (SourceRef | undefined)[],
+    options: { period?: string; dealId?: string } = {},
+  ): void {
+    const key = `${code}|${options.dealId ?? ""}|${options.period ?? ""}|${message}`;
+    if (this.exceptionKeys.has(key)) return;
+    this.exceptionKeys.add(key);
+    const refs = sortSources(sources);
+    this.exceptionList.push({
+      code,
+      repId: this.repId,
+      ...(options.period === undefined ? {} : { period: options.period }),
+      ...(options.dealId === undefined ? {} : { dealId: options.dealId }),
+      message,
+      sourceEventIds: refs.map((s) => s.eventId),
+      positions: refs.map((s) => s.position),
+    });
+  }
+
+  /** Entries in business-time order (business date, then the order they were produced). */
+  sortedEntries(): LedgerEntry[] {
+    return [...this.entries]
+      .sort((a, b) =>
+        a.entry.businessDate < b.entry.businessDate
+          ? -1
+          : a.entry.businessDate > b.entry.businessDate
+            ? 1
+            : a.seq - b.seq,
+      )
+      .map((e) => e.entry);
+  }
+
+  exceptions(): CalculationException[] {
+    return [...this.exceptionList];
+  }
+}

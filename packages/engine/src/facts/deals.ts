@@ -1,0 +1,174 @@
+import { Decimal, type EventData } from "@icm/events";
+import type { DealSplit, DealState, SourceRef } from "./types.js";
+
+/** One DealClosed or DealAmended with its decimals parsed once, at apply time. */
+interface DealVersion extends SourceRef {
+  readonly kind: "closed" | "amended";
+  readonly amount?: Decimal;
+  readonly currency?: string;
+  readonly closeDate?: string;
+  readonly product?: string;
+  readonly dealType?: string;
+  readonly margin?: Decimal;
+  readonly customer?: string;
+  readonly splits?: readonly DealSplit[];
+}
+
+interface DealCancellation extends SourceRef {
+  readonly cancelDate: string;
+  readonly reason: string;
+}
+
+function parseSplits(splits: readonly { repId: string; share: string }[]): DealSplit[] {
+  return splits.map((s) => ({ repId: s.repId, share: new Decimal(s.share) }));
+}
+
+/**
+ * The history of one deal. A second DealClosed for the same deal id is a restatement of every field
+ * (like an amendment that names all of them); DealAmended replaces the fields it names; the first
+ * DealCancelled counts. Facts recorded before the deal's first DealClosed cannot apply to it and are
+ * reported as `unknown_deal` exceptions instead.
+ */
+export class DealHistory {
+  private readonly versions: DealVersion[] = [];
+  private readonly cancels: DealCancellation[] = [];
+
+  constructor(readonly dealId: string) {}
+
+  addClosed(data: EventData["DealClosed"], source: SourceRef): void {
+    const version: Mutable<DealVersion> = {
+      eventId: source.eventId,
+      position: source.position,
+      kind: "closed",
+      amount: new Decimal(data.amount),
+      currency: data.currency,
+      closeDate: data.closeDate,
+      product: data.product,
+      dealType: data.dealType,
+      splits: parseSplits(data.splits),
+    };
+    if (data.margin !== undefined) version.margin = new Decimal(data.margin);
+    if (data.customer !== undefined) version.customer = data.customer;
+    this.versions.push(version);
+  }
+
+  addAmended(data: EventData["DealAmended"], source: SourceRef): void {
+    this.versions.push({
+      ...source,
+      kind: "amended",
+      ...(data.amount === undefined ? {} : { amount: new Decimal(data.amount) }),
+      ...(data.currency === undefined ? {} : { currency: data.currency }),
+      ...(data.closeDate === undefined ? {} : { closeDate: data.closeDate }),
+      ...(data.product === undefined ? {} : { product: data.product }),
+      ...(data.dealType === undefined ? {} : { dealType: data.dealType }),
+      ...(data.margin === undefined ? {} : { margin: new Decimal(data.margin) }),
+      ...(data.splits === undefined ? {} : { splits: parseSplits(data.splits) }),
+    });
+  }
+
+  addCancelled(data: EventData["DealCancelled"], source: SourceRef): void {
+    this.cancels.push({ ...source, cancelDate: data.cancelDate, reason: data.reason });
+  }
+
+  /** Position of the first DealClosed, or undefined when the deal was only amended/cancelled so far. */
+  firstClosedPosition(): number | undefined {
+    return this.versions.find((v) => v.kind === "closed")?.position;
+  }
+
+  /** Amendments and cancellations recorded before any DealClosed, as of a position. */
+  orphans(throughPosition: number): SourceRef[] {
+    const closedAt = this.firstClosedPosition();
+    const early = (ref: SourceRef) =>
+      ref.position <= throughPosition &&
+      (closedAt === undefined || ref.position < closedAt || closedAt > throughPosition);
+    return [...this.versions.filter((v) => v.kind === "amended" && early(v)), ...this.cancels.filter(early)]
+      .map((r) => ({ eventId: r.eventId, position: r.position }))
+      .sort((a, b) => a.position - b.position);
+  }
+
+  /** Every rep ever named in a split, for indexing. */
+  static splitReps(splits: readonly { repId: string }[]): string[] {
+    return [...new Set(splits.map((s) => s.repId))].sort();
+  }
+
+  /** The deal after each of its versions recorded through the position (for finding every rep it ever credited). */
+  allVersionsThrough(throughPosition: number): DealState[] {
+    const states: DealState[] = [];
+    for (const version of this.versions) {
+      if (version.position > throughPosition) break;
+      const state = this.stateAt(version.position);
+      if (state !== undefined) states.push(state);
+    }
+    const latest = this.stateAt(throughPosition);
+    if (latest !== undefined) states.push(latest);
+    return states;
+  }
+
+  /**
+   * The deal as it stood at `throughPosition` (inclusive); undefined before its DealClosed. Resolved states
+   * are cached by how many versions and cancellations are visible: the history only grows, so that pair
+   * names one state forever.
+   */
+  stateAt(throughPosition: number): DealState | undefined {
+    let versionCount = this.versions.length;
+    while (versionCount > 0 && (this.versions[versionCount - 1] as DealVersion).position > throughPosition)
+      versionCount -= 1;
+    let cancelCount = this.cancels.length;
+    while (cancelCount > 0 && (this.cancels[cancelCount - 1] as DealCancellation).position > throughPosition)
+      cancelCount -= 1;
+    const key = versionCount * 1024 + Math.min(cancelCount, 1023);
+    if (this.cache !== undefined && this.cacheKey === key) return this.cache.state;
+    const state = this.resolve(throughPosition);
+    this.cache = { state };
+    this.cacheKey = key;
+    return state;
+  }
+
+  private cache: { state: DealState | undefined } | undefined;
+  private cacheKey = -1;
+
+  private resolve(throughPosition: number): DealState | undefined {
+    let state: Mutable<DealState> | undefined;
+    const sources: SourceRef[] = [];
+    for (const version of this.versions) {
+      if (version.position > throughPosition) break;
+      if (state === undefined) {
+        if (version.kind !== "closed") continue;
+        state = {
+          dealId: this.dealId,
+          amount: version.amount as Decimal,
+          currency: version.currency as string,
+          closeDate: version.closeDate as string,
+          product: version.product as string,
+          dealType: version.dealType as string,
+          splits: version.splits as readonly DealSplit[],
+          sources,
+        };
+        if (version.margin !== undefined) state.margin = version.margin;
+        if (version.customer !== undefined) state.customer = version.customer;
+      } else {
+        if (version.kind === "closed") {
+          // A restatement: margin and customer not restated are gone.
+          delete state.margin;
+          delete state.customer;
+        }
+        if (version.amount !== undefined) state.amount = version.amount;
+        if (version.currency !== undefined) state.currency = version.currency;
+        if (version.closeDate !== undefined) state.closeDate = version.closeDate;
+        if (version.product !== undefined) state.product = version.product;
+        if (version.dealType !== undefined) state.dealType = version.dealType;
+        if (version.margin !== undefined) state.margin = version.margin;
+        if (version.customer !== undefined) state.customer = version.customer;
+        if (version.splits !== undefined) state.splits = version.splits;
+      }
+      sources.push({ eventId: version.eventId, position: version.position });
+    }
+    if (state === undefined) return undefined;
+    const closedAt = sources[0]?.position ?? 0;
+    const cancel = this.cancels.find((c) => c.position <= throughPosition && c.position > closedAt);
+    if (cancel !== undefined) state.cancellation = cancel;
+    return state;
+  }
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
