@@ -13,7 +13,7 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Which (rep, quota period) pairs a just-applied event may change, sorted. See docs in DECISIONS.md. */
+/** Which (rep, quota period) pairs a just-applied event may change, sorted. See docs/earnings-decisions.md. */
 export function affectedBy(facts: Facts, recorded: RecordedDomainEvent): AffectedQuotaPeriod[] {
   const { event, globalPosition: position } = recorded;
   const out = new Map<string, AffectedQuotaPeriod>();
