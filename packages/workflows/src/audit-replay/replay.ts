@@ -1,0 +1,219 @@
+import { ChainVerifier, merkleRoot, type RecordedEventLike } from "@icm/audit";
+import { canonicalEntry, ENGINE_VERSION, Engine, type Statement, statementDigest } from "@icm/engine";
+import { canonicalJson, type EventData, EventValidationError, GENESIS_HASH } from "@icm/events";
+import { money } from "../payout-run/money.js";
+import { toDomainEvent } from "../workspace/log.js";
+
+/** The first place a recomputed statement differs from what the close recorded. */
+export interface Divergence {
+  readonly repId: string;
+  /** An entry id when it can be named, else "payable", "digest" or "statement" (missing / extra rep). */
+  readonly line: string;
+  readonly expected: string;
+  readonly found: string;
+}
+
+export type VerifyCheck =
+  | "chain"
+  | "chain_head"
+  | "event"
+  | "statement"
+  | "merkle_root"
+  | "engine_version"
+  | "bundle";
+
+export interface VerifyFinding {
+  readonly check: VerifyCheck;
+  readonly detail: string;
+  /** The log position the finding is about, when there is one (e.g. the first broken link). */
+  readonly position?: number;
+}
+
+/**
+ * The outcome of replaying a close (DOMAIN.md §7): "reproduced" when every recomputed statement digest,
+ * the Merkle root and the chain head match the close and the chain holds; otherwise "diverged" with the
+ * findings, the first statement divergence and the first broken log position.
+ */
+export interface VerifyReport {
+  readonly period: string;
+  readonly status: "reproduced" | "diverged";
+  readonly closeEventId: string;
+  readonly closePosition: number;
+  readonly throughPosition: number;
+  readonly statementsChecked: number;
+  readonly eventsReplayed: number;
+  readonly merkleRoot: { readonly recorded: string; readonly recomputed: string };
+  readonly chainHead: { readonly recorded: string; readonly found: string };
+  readonly engineVersion: { readonly recorded: string; readonly current: string };
+  /** The first statement that did not reproduce, with its first differing line. */
+  readonly divergence?: Divergence;
+  /** The first log position whose stored event fails the hash chain. */
+  readonly brokenAt?: number;
+  readonly findings: readonly VerifyFinding[];
+}
+
+type PeriodClosedData = EventData["PeriodClosed"];
+
+export interface ReplayInput {
+  readonly close: PeriodClosedData;
+  readonly closeEventId: string;
+  readonly closePosition: number;
+  /** The log from genesis, in global order; only events through close.throughPosition are replayed. */
+  readonly events: Iterable<RecordedEventLike>;
+  /**
+   * Optional: the statement a trusted engine holds for a rep (used only to name the first differing entry
+   * when a digest does not match; ignored unless its own digest equals the recorded one).
+   */
+  readonly reference?: (repId: string) => Statement | undefined;
+}
+
+/** The first entry where two statements differ, named by entry id. */
+function firstDifferingLine(expected: Statement, found: Statement): Divergence | undefined {
+  const scale = Math.max(expected.scale, found.scale);
+  const foundById = new Map(found.entries.map((e) => [e.id, e]));
+  for (const e of expected.entries) {
+    const f = foundById.get(e.id);
+    if (f === undefined)
+      return { repId: expected.repId, line: e.id, expected: money(e.amount, scale), found: "absent" };
+    if (canonicalJson(canonicalEntry(e, scale)) !== canonicalJson(canonicalEntry(f, scale)))
+      return {
+        repId: expected.repId,
+        line: e.id,
+        expected: money(e.amount, scale),
+        found: money(f.amount, scale),
+      };
+  }
+  const expectedIds = new Set(expected.entries.map((e) => e.id));
+  const extra = found.entries.find((e) => !expectedIds.has(e.id));
+  if (extra !== undefined)
+    return { repId: expected.repId, line: extra.id, expected: "absent", found: money(extra.amount, scale) };
+  return undefined;
+}
+
+/**
+ * Replays the log up to the close's position in a FRESH engine and compares everything the close recorded.
+ * Pure with respect to its input: the same events give the same report.
+ */
+export function replayClose(input: ReplayInput): VerifyReport {
+  const { close } = input;
+  const findings: VerifyFinding[] = [];
+  const chain = new ChainVerifier();
+  const engine = new Engine();
+  let chainHeadFound = close.throughPosition === 0 ? GENESIS_HASH : "";
+  let replayed = 0;
+  let brokenAt: number | undefined;
+  let chainOk = true;
+  for (const event of input.events) {
+    if (event.globalPosition > close.throughPosition) break;
+    if (chainOk && !chain.push(event)) {
+      chainOk = false;
+      const r = chain.result();
+      if (!r.ok) {
+        brokenAt = r.position;
+        findings.push({
+          check: "chain",
+          position: r.position,
+          detail: `the stored event at position ${r.position} fails the hash chain (${r.reason}): expected ${r.expected}, found ${r.found}`,
+        });
+      }
+    }
+    if (event.globalPosition === close.throughPosition) chainHeadFound = event.hash;
+    try {
+      engine.apply({ globalPosition: event.globalPosition, event: toDomainEvent(event) });
+      replayed += 1;
+    } catch (error) {
+      const detail = error instanceof EventValidationError ? error.message : (error as Error).message;
+      findings.push({
+        check: "event",
+        position: event.globalPosition,
+        detail: `event ${event.eventId} cannot be replayed: ${detail}`,
+      });
+    }
+  }
+  if (chainHeadFound !== close.chainHead) {
+    findings.push({
+      check: "chain_head",
+      position: close.throughPosition,
+      detail: `the hash at position ${close.throughPosition} is ${chainHeadFound || "missing"}, the close recorded ${close.chainHead}`,
+    });
+  }
+
+  const recomputed = new Map<string, Statement>();
+  for (const s of engine.statements(close.period)) recomputed.set(s.repId, s);
+  let divergence: Divergence | undefined;
+  const recordedReps = new Set(close.statements.map((s) => s.repId));
+  const digests: { repId: string; digest: string }[] = [];
+  for (const line of [...close.statements].sort((a, b) =>
+    a.repId < b.repId ? -1 : a.repId > b.repId ? 1 : 0,
+  )) {
+    const s = recomputed.get(line.repId);
+    if (s === undefined) {
+      const d = { repId: line.repId, line: "statement", expected: line.digest, found: "absent" };
+      divergence ??= d;
+      findings.push({
+        check: "statement",
+        detail: `rep ${line.repId}: the close has a statement, the replay has none`,
+      });
+      continue;
+    }
+    const digest = statementDigest(s);
+    digests.push({ repId: s.repId, digest });
+    if (digest === line.digest) continue;
+    const payable = money(s.payable, s.scale);
+    const reference = input.reference?.(line.repId);
+    const named =
+      reference !== undefined && statementDigest(reference) === line.digest
+        ? firstDifferingLine(reference, s)
+        : undefined;
+    const d: Divergence =
+      named ??
+      (payable !== line.payable
+        ? { repId: line.repId, line: "payable", expected: line.payable, found: payable }
+        : { repId: line.repId, line: "digest", expected: line.digest, found: digest });
+    divergence ??= d;
+    findings.push({
+      check: "statement",
+      detail: `rep ${line.repId}: statement digest ${digest} differs from the recorded ${line.digest} (${d.line}: expected ${d.expected}, found ${d.found})`,
+    });
+  }
+  for (const repId of [...recomputed.keys()].sort()) {
+    if (recordedReps.has(repId)) continue;
+    const s = recomputed.get(repId) as Statement;
+    digests.push({ repId, digest: statementDigest(s) });
+    divergence ??= { repId, line: "statement", expected: "absent", found: statementDigest(s) };
+    findings.push({
+      check: "statement",
+      detail: `rep ${repId}: the replay has a statement the close did not record`,
+    });
+  }
+  const root = merkleRoot(digests);
+  if (root !== close.merkleRoot) {
+    findings.push({
+      check: "merkle_root",
+      detail: `recomputed root ${root}, the close recorded ${close.merkleRoot}`,
+    });
+  }
+  if (close.engineVersion !== ENGINE_VERSION) {
+    // Not a failure by itself: a newer engine that reproduces the digests is fine; one that does not is explained.
+    if (findings.length > 0)
+      findings.push({
+        check: "engine_version",
+        detail: `closed by ${close.engineVersion}, replayed with ${ENGINE_VERSION}`,
+      });
+  }
+  return {
+    period: close.period,
+    status: findings.length === 0 ? "reproduced" : "diverged",
+    closeEventId: input.closeEventId,
+    closePosition: input.closePosition,
+    throughPosition: close.throughPosition,
+    statementsChecked: close.statements.length,
+    eventsReplayed: replayed,
+    merkleRoot: { recorded: close.merkleRoot, recomputed: root },
+    chainHead: { recorded: close.chainHead, found: chainHeadFound },
+    engineVersion: { recorded: close.engineVersion, current: ENGINE_VERSION },
+    ...(divergence === undefined ? {} : { divergence }),
+    ...(brokenAt === undefined ? {} : { brokenAt }),
+    findings,
+  };
+}

@@ -1,0 +1,92 @@
+import { merkleRoot } from "@icm/audit";
+import {
+  type CalculationException,
+  ENGINE_VERSION,
+  type Engine,
+  type PlanRef,
+  statementDigest,
+} from "@icm/engine";
+import type { EventData } from "@icm/events";
+import { money } from "./money.js";
+
+export type PeriodClosedData = EventData["PeriodClosed"];
+
+/** Who closes, and why despite open exceptions (finance's explicit override, recorded in the close). */
+export interface CloseBy {
+  readonly actor: string;
+  readonly override?: { readonly reason: string };
+  /**
+   * When the close happened (ISO instant), recorded as `closedAt`. Supplied by the caller because the
+   * workflows never read the wall clock; it is informational and enters no calculation.
+   */
+  readonly at?: string;
+}
+
+export interface CloseResult {
+  readonly period: string;
+  readonly eventId: string;
+  /** Log position of the PeriodClosed event. */
+  readonly position: number;
+  /** False when this call recorded the close; true when the period was already closed (the first close). */
+  readonly alreadyClosed: boolean;
+  readonly close: PeriodClosedData;
+}
+
+/** The deterministic event id of a period's close: a second close of the same period collides on it. */
+export function closeEventId(period: string): string {
+  return `close-${period}`;
+}
+
+/** A stable, readable key for an exception listed in an override (what finance chose to close over). */
+export function exceptionKey(x: CalculationException): string {
+  return [
+    x.code,
+    x.repId ?? "-",
+    x.period ?? "-",
+    x.dealId ?? "-",
+    [...x.sourceEventIds].sort().join("+"),
+  ].join(":");
+}
+
+/**
+ * The body of the PeriodClosed event (DOMAIN.md §7): every statement of the period as of `throughPosition`
+ * with its digest, the Merkle root over them, the plan versions behind them, the engine version, and the
+ * chain head at that position.
+ */
+export function buildClose(
+  engine: Engine,
+  input: {
+    readonly period: string;
+    readonly throughPosition: number;
+    readonly chainHead: string;
+    readonly by: CloseBy;
+    readonly exceptions: readonly CalculationException[];
+  },
+): PeriodClosedData {
+  const statements = engine.statements(input.period, { throughPosition: input.throughPosition });
+  const lines = statements.map((s) => ({
+    repId: s.repId,
+    currency: s.currency,
+    payable: money(s.payable, s.scale),
+    digest: statementDigest(s),
+  }));
+  const plans = new Map<string, PlanRef>();
+  for (const s of statements) for (const p of s.plans) plans.set(`${p.planId}@${p.version}`, p);
+  const planVersions = [...plans.values()]
+    .sort((a, b) => (a.planId < b.planId ? -1 : a.planId > b.planId ? 1 : a.version - b.version))
+    .map((p) => ({ planId: p.planId, version: p.version }));
+  return {
+    period: input.period,
+    throughPosition: input.throughPosition,
+    chainHead: input.chainHead,
+    planVersions,
+    engineVersion: ENGINE_VERSION,
+    statements: lines,
+    merkleRoot: merkleRoot(lines.map((l) => ({ repId: l.repId, digest: l.digest }))),
+    closedBy: input.by.actor,
+    ...(input.by.at === undefined ? {} : { closedAt: input.by.at }),
+    ...(input.by.override === undefined || input.exceptions.length === 0
+      ? {}
+      : { override: { reason: input.by.override.reason, exceptions: input.exceptions.map(exceptionKey) } }),
+  };
+}

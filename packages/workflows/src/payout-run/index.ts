@@ -1,0 +1,4 @@
+export * from "./close.js";
+export * from "./money.js";
+export * from "./payroll.js";
+export * from "./preview.js";

@@ -1,0 +1,2 @@
+export * from "./as-of.js";
+export * from "./diff.js";

@@ -1,0 +1,4 @@
+export * from "./errors.js";
+export * from "./log.js";
+export * from "./store-spec.js";
+export * from "./workspace.js";

@@ -1,0 +1,484 @@
+import type { Writable } from "node:stream";
+import { AUDIT_BUNDLE_FORMAT, inclusionProof, type MerkleProof, type RecordedEventLike } from "@icm/audit";
+import {
+  type CalculationException,
+  Engine,
+  type EntryExplanation,
+  explainEntry,
+  parsePeriodId,
+  type RecordedDomainEvent,
+  type Statement,
+  validateEvent,
+  type WhatIfDeal,
+  type WhatIfResult,
+} from "@icm/engine";
+import {
+  type EventStore,
+  type EventToAppend,
+  isExpectedVersionConflict,
+  isIdempotencyConflict,
+  isPartialDuplicateAppend,
+  NO_CONCURRENCY_CHECK,
+  STREAM_DOES_NOT_EXIST,
+} from "@icm/event-store";
+import { type DomainEvent, EventValidationError, type JsonObject, streamIdFor } from "@icm/events";
+import { verifyBundleFile, writeBundle } from "../audit-replay/bundle.js";
+import { replayClose, type VerifyReport } from "../audit-replay/replay.js";
+import {
+  buildClose,
+  type CloseBy,
+  type CloseResult,
+  closeEventId,
+  type PeriodClosedData,
+} from "../payout-run/close.js";
+import { payrollCsv } from "../payout-run/payroll.js";
+import { type PayoutRunPreview, previewRun } from "../payout-run/preview.js";
+import { type AsOf, type LogIndexEntry, positionAtTime } from "../statement-queries/as-of.js";
+import { diffStatements, type StatementDiff } from "../statement-queries/diff.js";
+import { CloseRefusedError, InvalidInputError, NotFoundError } from "./errors.js";
+import { MAX_PAGES_PER_READ, READ_PAGE_SIZE, readLog, toEngineInput } from "./log.js";
+
+/** Events validated and appended per `record` call at most; bigger imports are split by the caller. */
+export const MAX_RECORD_BATCH = 100_000;
+/** Consecutive events of one stream appended together at most (the store's batch bound is larger). */
+const MAX_STREAM_RUN = 1_000;
+/** Tries to take a consistent (position, chain head) snapshot for a close while others are writing. */
+const MAX_CLOSE_SNAPSHOT_ATTEMPTS = 10;
+
+export interface RecordResult {
+  /** Events newly appended. */
+  readonly recorded: number;
+  /** Events the log already had with identical content (a retry): nothing written. */
+  readonly duplicates: number;
+  /** The log position after the call (the workspace has applied everything through it). */
+  readonly lastPosition: number;
+}
+
+export interface WorkspaceOptions {
+  readonly store: EventStore;
+}
+
+interface StoredClose {
+  readonly eventId: string;
+  readonly position: number;
+  readonly data: PeriodClosedData;
+}
+
+const toAppend = (event: DomainEvent): EventToAppend => ({
+  eventId: event.eventId,
+  type: event.type,
+  schemaVersion: event.schemaVersion,
+  data: event.data as unknown as JsonObject,
+  metadata: event.metadata as JsonObject,
+});
+
+/**
+ * The application layer: one event store and one in-memory Engine kept in step with it. Every use case of
+ * finance (preview, close, payroll export), reps and managers (statements, explain, as-of, diff, what-if)
+ * and auditors (verify, proof, bundle) goes through here; the CLI and the HTTP API are thin shells over it.
+ *
+ * Reads answer from the engine as of the last `refresh()`; writes (`record`, `close`) append to the store
+ * and then refresh, so a caller sees its own writes. The workspace does not own the store: close it yourself.
+ */
+export class IcmWorkspace {
+  private readonly engine = new Engine();
+  private readonly log: RecordedDomainEvent[] = [];
+  private readonly index: LogIndexEntry[] = [];
+  private readonly closes = new Map<string, StoredClose>();
+  /** Last log position applied (0 = nothing yet). */
+  private applied = 0;
+  /** Serialises refreshes and writes: the engine requires increasing positions, applied once. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(readonly store: EventStore) {}
+
+  /** Replays the whole log into a fresh engine; call `refresh()` later to follow new events. */
+  static async open(options: WorkspaceOptions): Promise<IcmWorkspace> {
+    const workspace = new IcmWorkspace(options.store);
+    await workspace.refresh();
+    return workspace;
+  }
+
+  /** The last log position applied. */
+  get lastPosition(): number {
+    return this.applied;
+  }
+
+  /** Applies events recorded since the last refresh; returns the last position applied. */
+  refresh(): Promise<number> {
+    return this.exclusive(() => this.catchUp());
+  }
+
+  /**
+   * Validates events (schema and plan definitions) and appends them in the given order, each on its entity's
+   * stream. Idempotent by eventId: re-recording identical events writes nothing and counts them as
+   * duplicates. Throws InvalidInputError (naming the event, field and rule) before writing anything when
+   * any event is invalid.
+   */
+  async record(events: readonly unknown[]): Promise<RecordResult> {
+    if (events.length > MAX_RECORD_BATCH)
+      throw new InvalidInputError(`at most ${MAX_RECORD_BATCH} events per call, got ${events.length}`);
+    const valid: DomainEvent[] = [];
+    const issues: { path: string; rule: string }[] = [];
+    events.forEach((raw, i) => {
+      const parsed = validateEvent(raw);
+      if (parsed.ok) valid.push(parsed.value);
+      else for (const issue of parsed.issues) issues.push({ path: `[${i}].${issue.path}`, rule: issue.rule });
+    });
+    if (issues.length > 0) {
+      throw new InvalidInputError(
+        `${issues.length} problem(s): ${issues
+          .slice(0, 5)
+          .map((x) => `${x.path}: ${x.rule}`)
+          .join("; ")}`,
+        issues,
+      );
+    }
+    return this.exclusive(async () => {
+      let recorded = 0;
+      let duplicates = 0;
+      // Consecutive events of one stream go in one append; order across streams is kept as given.
+      for (let i = 0; i < valid.length; ) {
+        const stream = streamIdFor(valid[i] as DomainEvent);
+        let j = i + 1;
+        while (j < valid.length && j - i < MAX_STREAM_RUN && streamIdFor(valid[j] as DomainEvent) === stream)
+          j += 1;
+        const batch = valid.slice(i, j);
+        const outcome = await this.appendRun(stream, batch);
+        recorded += outcome.recorded;
+        duplicates += outcome.duplicates;
+        i = j;
+      }
+      const lastPosition = await this.catchUp();
+      return { recorded, duplicates, lastPosition };
+    });
+  }
+
+  /** The draft payout run: every statement with its payable and digest, totals per currency, open exceptions. */
+  preview(period: string): PayoutRunPreview {
+    this.assertPeriod(period);
+    return previewRun(this.engine, period);
+  }
+
+  /**
+   * Closes a period: refused (CloseRefusedError) while exceptions affecting it are open, unless `by.override`
+   * gives a reason, which is recorded with the exceptions it overrode. Appends PeriodClosed computed through
+   * the current head. Closing a closed period is a no-op that returns the first close.
+   */
+  async close(period: string, by: CloseBy): Promise<CloseResult> {
+    this.assertPeriod(period);
+    if (by.actor.trim() === "") throw new InvalidInputError("a close needs an actor");
+    if (by.override !== undefined && by.override.reason.trim() === "")
+      throw new InvalidInputError("an override must say why");
+    return this.exclusive(async () => {
+      for (let attempt = 0; attempt < MAX_CLOSE_SNAPSHOT_ATTEMPTS; attempt += 1) {
+        await this.catchUp();
+        const existing = this.closes.get(period);
+        if (existing !== undefined) return this.closeResult(existing, true);
+        const head = await this.store.head();
+        // Another writer appended between the catch-up and the head: take the snapshot again.
+        if (head.globalPosition !== this.applied) continue;
+        const exceptions = this.engine.periodExceptions(period);
+        if (exceptions.length > 0 && by.override === undefined)
+          throw new CloseRefusedError(period, exceptions);
+        const data = buildClose(this.engine, {
+          period,
+          throughPosition: head.globalPosition,
+          chainHead: head.hash,
+          by,
+          exceptions,
+        });
+        const event = validateEvent({
+          eventId: closeEventId(period),
+          type: "PeriodClosed",
+          schemaVersion: 1,
+          data,
+          metadata: { source: "icm-workflows", actor: by.actor },
+        });
+        if (!event.ok) throw new EventValidationError(event.issues);
+        let replayed: boolean;
+        try {
+          const appended = await this.store.append(
+            `close-${period}`,
+            [toAppend(event.value)],
+            STREAM_DOES_NOT_EXIST,
+          );
+          replayed = appended.idempotentReplay;
+        } catch (error) {
+          // Someone else closed the period first (same deterministic event id or stream): theirs is the
+          // close; the next attempt reads it back and returns it.
+          if (!isExpectedVersionConflict(error) && !isIdempotencyConflict(error)) throw error;
+          continue;
+        }
+        await this.catchUp();
+        const stored = this.closes.get(period);
+        if (stored === undefined) throw new Error(`the close of ${period} was appended but not read back`);
+        return this.closeResult(stored, replayed);
+      }
+      throw new Error(`could not take a consistent snapshot to close ${period}: the log keeps moving`);
+    });
+  }
+
+  /** The recorded close of a period, if any (the first one). */
+  closeOf(period: string): CloseResult | undefined {
+    const c = this.closes.get(period);
+    return c === undefined ? undefined : this.closeResult(c, true);
+  }
+
+  /** Periods closed so far, in log order. */
+  closedPeriods(): CloseResult[] {
+    return [...this.closes.values()]
+      .sort((a, b) => a.position - b.position)
+      .map((c) => this.closeResult(c, true));
+  }
+
+  /** The payroll CSV of a period (frozen statements once closed). */
+  payrollCsv(period: string): string {
+    this.assertPeriod(period);
+    return payrollCsv(this.engine.statements(period));
+  }
+
+  /** Every statement of a period (now, or as of a position / time). */
+  statements(period: string, asOf: AsOf = {}): Statement[] {
+    this.assertPeriod(period);
+    return this.engine.statements(period, this.asOfOptions(asOf));
+  }
+
+  /** A rep's statement with every line's trace; as of a past log position or time when asked. */
+  statement(repId: string, period: string, asOf: AsOf = {}): Statement {
+    this.assertPeriod(period);
+    return this.engine.statement(repId, period, this.asOfOptions(asOf));
+  }
+
+  /** The log position an as-of resolves to. */
+  positionOf(asOf: AsOf): number {
+    if (asOf.position !== undefined && asOf.time !== undefined)
+      throw new InvalidInputError("as of a position or a time, not both");
+    if (asOf.time !== undefined) {
+      try {
+        return positionAtTime(this.index, asOf.time);
+      } catch (error) {
+        throw new InvalidInputError((error as Error).message);
+      }
+    }
+    if (asOf.position !== undefined) {
+      if (!Number.isSafeInteger(asOf.position) || asOf.position < 0)
+        throw new InvalidInputError(`a log position is a whole number >= 0, got ${asOf.position}`);
+      return Math.min(asOf.position, this.applied);
+    }
+    return this.applied;
+  }
+
+  /** One line of a statement with its full trace. */
+  explain(repId: string, period: string, entryId: string, asOf: AsOf = {}): EntryExplanation {
+    const explained = explainEntry(this.statement(repId, period, asOf), entryId);
+    if (explained === undefined)
+      throw new NotFoundError(`statement ${repId} ${period} has no entry ${JSON.stringify(entryId)}`);
+    return explained;
+  }
+
+  /** What changed on a statement between two log positions, and which events did it. */
+  diff(repId: string, period: string, fromPosition: number, toPosition: number): StatementDiff {
+    const from = this.positionOf({ position: fromPosition });
+    const to = this.positionOf({ position: toPosition });
+    if (from > to) throw new InvalidInputError(`--from ${fromPosition} is after --to ${toPosition}`);
+    const before = this.statement(repId, period, { position: from });
+    const after = this.statement(repId, period, { position: to });
+    const between = this.log.filter((r) => r.globalPosition > from && r.globalPosition <= to);
+    const dealIds = this.engine.facts.allDealsOf(repId).map((d) => d.dealId);
+    return diffStatements(before, after, between, { from, to }, dealIds);
+  }
+
+  /** What a hypothetical deal would pay the rep, by the same engine; nothing is recorded. */
+  whatIf(repId: string, deal: WhatIfDeal): WhatIfResult {
+    try {
+      return this.engine.whatIf(repId, deal);
+    } catch (error) {
+      if (error instanceof EventValidationError) throw new InvalidInputError(error.message, error.issues);
+      throw error;
+    }
+  }
+
+  /**
+   * Replays the log up to the close's position in a FRESH engine, recomputes every statement and compares
+   * digests, Merkle root and chain head; also walks the whole stored chain. Reads the store, not this
+   * workspace's memory, so an edit behind the store's back is caught.
+   */
+  async verify(period: string): Promise<VerifyReport> {
+    const close = this.requireClose(period);
+    const events: RecordedEventLike[] = [];
+    await readLog(this.store, { after: 0, through: close.data.throughPosition }, (e) => events.push(e));
+    const report = replayClose({
+      close: close.data,
+      closeEventId: close.eventId,
+      closePosition: close.position,
+      events,
+      reference: (repId) => {
+        try {
+          return this.engine.statement(repId, period, { throughPosition: close.data.throughPosition });
+        } catch {
+          return undefined;
+        }
+      },
+    });
+    const chain = await this.store.verifyChain();
+    if (chain.ok) return report;
+    if (report.findings.some((f) => f.check === "chain" && f.position === chain.position)) return report;
+    return {
+      ...report,
+      status: "diverged",
+      brokenAt: report.brokenAt ?? chain.position,
+      findings: [
+        ...report.findings,
+        {
+          check: "chain",
+          position: chain.position,
+          detail: `the stored log fails the hash chain at position ${chain.position} (${chain.reason}): expected ${chain.expected}, found ${chain.found}`,
+        },
+      ],
+    };
+  }
+
+  /** An offline-checkable proof that the rep's statement digest is in the close's Merkle root. */
+  proof(period: string, repId: string): MerkleProof {
+    const close = this.requireClose(period);
+    if (!close.data.statements.some((s) => s.repId === repId))
+      throw new NotFoundError(`the close of ${period} has no statement for ${repId}`);
+    return inclusionProof(
+      close.data.statements.map((s) => ({ repId: s.repId, digest: s.digest })),
+      repId,
+    );
+  }
+
+  /** Writes the audit bundle of a closed period (the whole log to the current head) to a stream or a file. */
+  async exportBundle(period: string, out: Writable | string): Promise<void> {
+    const close = this.requireClose(period);
+    const head = await this.store.head();
+    const store = this.store;
+    async function* events(): AsyncGenerator<RecordedEventLike> {
+      let after = 0;
+      for (let page = 0; page < MAX_PAGES_PER_READ; page += 1) {
+        const result = await store.readAll({ after, limit: READ_PAGE_SIZE });
+        for (const e of result.events) {
+          if (e.globalPosition > head.globalPosition) return;
+          yield e;
+        }
+        after = result.checkpoint;
+        if (result.isEnd || result.events.length === 0 || after >= head.globalPosition) return;
+      }
+    }
+    await writeBundle(
+      { format: AUDIT_BUNDLE_FORMAT, close: close.data, closeEventId: close.eventId, chainHead: head },
+      events(),
+      out,
+    );
+  }
+
+  /** Verifies an audit bundle file on its own: no store, no workspace. */
+  static verifyBundle(path: string): Promise<VerifyReport> {
+    return verifyBundleFile(path);
+  }
+
+  /** Reps reporting to the manager through the hierarchy: on `date` when given, else ever. Sorted. */
+  team(managerId: string, date?: string): string[] {
+    const { facts } = this.engine;
+    if (date === undefined) return facts.everReportsOf(managerId);
+    return facts
+      .repIds()
+      .filter((repId) => repId !== managerId && facts.hierarchy.chainOn(repId, date).includes(managerId))
+      .sort();
+  }
+
+  /** Known rep ids, sorted. */
+  reps(): string[] {
+    return [...this.engine.facts.repIds()].sort();
+  }
+
+  /** Open exceptions touching the period. */
+  exceptions(period: string): CalculationException[] {
+    this.assertPeriod(period);
+    return this.engine.periodExceptions(period);
+  }
+
+  /** The engine behind the workspace, read-only use (e.g. for payout periods of a rep). */
+  get engineView(): Engine {
+    return this.engine;
+  }
+
+  /**
+   * Appends a run of one stream's events. A run of which only some are already recorded (a retried import
+   * that stopped half-way) is rejected whole by the store, so it is re-sent one event at a time: each one is
+   * then either recorded or an idempotent duplicate.
+   */
+  private async appendRun(
+    stream: string,
+    batch: readonly DomainEvent[],
+  ): Promise<{ recorded: number; duplicates: number }> {
+    try {
+      const result = await this.store.append(stream, batch.map(toAppend), NO_CONCURRENCY_CHECK);
+      return result.idempotentReplay
+        ? { recorded: 0, duplicates: batch.length }
+        : { recorded: batch.length, duplicates: 0 };
+    } catch (error) {
+      if (!isPartialDuplicateAppend(error) || batch.length === 1) throw error;
+    }
+    let recorded = 0;
+    let duplicates = 0;
+    for (const event of batch) {
+      const result = await this.store.append(stream, [toAppend(event)], NO_CONCURRENCY_CHECK);
+      if (result.idempotentReplay) duplicates += 1;
+      else recorded += 1;
+    }
+    return { recorded, duplicates };
+  }
+
+  private requireClose(period: string): StoredClose {
+    this.assertPeriod(period);
+    const close = this.closes.get(period);
+    if (close === undefined) throw new NotFoundError(`period ${period} is not closed`);
+    return close;
+  }
+
+  private closeResult(c: StoredClose, alreadyClosed: boolean): CloseResult {
+    return { period: c.data.period, eventId: c.eventId, position: c.position, alreadyClosed, close: c.data };
+  }
+
+  private assertPeriod(period: string): void {
+    try {
+      parsePeriodId(this.engine.facts.calendar(), period);
+    } catch (error) {
+      throw new InvalidInputError(
+        `${JSON.stringify(period)} is not a period id: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  private asOfOptions(asOf: AsOf): { throughPosition?: number } {
+    if (asOf.position === undefined && asOf.time === undefined) return {};
+    return { throughPosition: this.positionOf(asOf) };
+  }
+
+  private async catchUp(): Promise<number> {
+    await readLog(this.store, { after: this.applied }, (stored) => {
+      const recorded = toEngineInput(stored);
+      this.engine.apply(recorded);
+      this.applied = stored.globalPosition;
+      this.log.push(recorded);
+      this.index.push({ position: stored.globalPosition, recordedAt: stored.recordedAt });
+      if (recorded.event.type === "PeriodClosed" && !this.closes.has(recorded.event.data.period)) {
+        this.closes.set(recorded.event.data.period, {
+          eventId: recorded.event.eventId,
+          position: stored.globalPosition,
+          data: recorded.event.data,
+        });
+      }
+    });
+    return this.applied;
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
