@@ -93,11 +93,19 @@ describe("in-memory event store (beyond the contract)", () => {
   it("an append wakes live subscriptions at once instead of waiting for the next poll", async () => {
     const store = createInMemoryEventStore({ clock });
     const seen: string[] = [];
-    const sub = store.subscribeToAll({ onEvent: (e) => void seen.push(e.eventId) }, { pollIntervalMs: 60_000 });
+    const sub = store.subscribeToAll(
+      { onEvent: (e) => void seen.push(e.eventId) },
+      { pollIntervalMs: 60_000 },
+    );
     await sub.caughtUp;
-    await store.append("s", [{ eventId: "live", type: "T", schemaVersion: 1, data: {}, metadata: {} }], STREAM_DOES_NOT_EXIST);
+    await store.append(
+      "s",
+      [{ eventId: "live", type: "T", schemaVersion: 1, data: {}, metadata: {} }],
+      STREAM_DOES_NOT_EXIST,
+    );
     // A one-minute poll interval: only the store's wake-up can deliver within these event-loop turns.
-    for (let turn = 0; turn < 1_000 && seen.length === 0; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+    for (let turn = 0; turn < 1_000 && seen.length === 0; turn += 1)
+      await new Promise((resolve) => setImmediate(resolve));
     expect(seen).toEqual(["live"]);
     await store.close();
     await expect(sub.done).resolves.toBeUndefined();
