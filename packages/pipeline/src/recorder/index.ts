@@ -1,0 +1,3 @@
+export * from "./limits.js";
+export * from "./record.js";
+export * from "./recorder.js";

@@ -1,0 +1,85 @@
+/** Every batch, queue and retry of the recorder has a stated bound. */
+export interface RecorderLimits {
+  /** Messages per pull request. */
+  readonly fetchBatch: number;
+  /** How long one pull waits for messages when the stream is idle (also bounds the stop latency). */
+  readonly fetchExpiresMs: number;
+  /** Time a delivered message may stay unacknowledged before the server redelivers it. */
+  readonly ackWaitMs: number;
+  /** Deliveries per message. The last one that still fails transiently goes to dead letters. */
+  readonly maxDeliver: number;
+  /** Redelivery delays after an ack-wait timeout (the first one is the ack wait itself). */
+  readonly backoffMs: readonly number[];
+  /** Delay before a message nak'ed for a transient store error comes back: base × 2^(delivery-1), capped. */
+  readonly nakDelayBaseMs: number;
+  readonly nakDelayMaxMs: number;
+  /**
+   * Unacknowledged messages the server lets this consumer hold. Equal to fetchBatch: after a crash nothing
+   * newer is delivered until the unacknowledged batch comes back, so events reach the log in stream order.
+   */
+  readonly maxAckPending: number;
+  /** Consecutive failed pulls (NATS unreachable) before the recorder gives up and its `done` rejects. */
+  readonly maxConsecutiveFetchFailures: number;
+  readonly fetchRetryDelayMs: number;
+}
+
+export const DEFAULT_RECORDER_LIMITS: RecorderLimits = {
+  fetchBatch: 256,
+  fetchExpiresMs: 1_000,
+  ackWaitMs: 30_000,
+  maxDeliver: 10,
+  backoffMs: [30_000, 60_000, 120_000],
+  nakDelayBaseMs: 500,
+  nakDelayMaxMs: 30_000,
+  maxAckPending: 256,
+  maxConsecutiveFetchFailures: 120,
+  fetchRetryDelayMs: 1_000,
+};
+
+/** Fills in defaults; a custom ackWaitMs without backoff gets a backoff that starts at that ack wait. */
+export function recorderLimits(overrides: Partial<RecorderLimits> = {}): RecorderLimits {
+  const ackWaitMs = overrides.ackWaitMs ?? DEFAULT_RECORDER_LIMITS.ackWaitMs;
+  const fetchBatch = overrides.fetchBatch ?? DEFAULT_RECORDER_LIMITS.fetchBatch;
+  const limits: RecorderLimits = {
+    ...DEFAULT_RECORDER_LIMITS,
+    // NATS requires fewer backoff values than deliveries.
+    backoffMs: [ackWaitMs, ackWaitMs * 2, ackWaitMs * 4].slice(
+      0,
+      Math.max(0, (overrides.maxDeliver ?? DEFAULT_RECORDER_LIMITS.maxDeliver) - 1),
+    ),
+    maxAckPending: fetchBatch,
+    ...overrides,
+  };
+  const positive = [
+    limits.fetchBatch,
+    limits.ackWaitMs,
+    limits.maxDeliver,
+    limits.nakDelayBaseMs,
+    limits.maxAckPending,
+    limits.maxConsecutiveFetchFailures,
+  ];
+  if (!positive.every((n) => Number.isInteger(n) && n >= 1)) {
+    throw new RangeError("recorder limits must be positive integers");
+  }
+  if (limits.fetchExpiresMs < 1_000)
+    throw new RangeError("fetchExpiresMs must be at least 1000 (a NATS minimum)");
+  // NATS: the first backoff value replaces ack_wait, and max_deliver must exceed the number of backoff values.
+  if (limits.backoffMs.length > 0 && limits.backoffMs[0] !== limits.ackWaitMs) {
+    throw new RangeError(
+      "backoffMs[0] must equal ackWaitMs (NATS uses the first backoff value as the ack wait)",
+    );
+  }
+  if (limits.maxDeliver <= limits.backoffMs.length) {
+    throw new RangeError(
+      `maxDeliver (${limits.maxDeliver}) must exceed the number of backoff values (${limits.backoffMs.length})`,
+    );
+  }
+  if (limits.maxAckPending < limits.fetchBatch)
+    throw new RangeError("maxAckPending must be at least fetchBatch");
+  return limits;
+}
+
+export function nakDelayMs(limits: RecorderLimits, deliveryCount: number): number {
+  const exponent = Math.min(Math.max(deliveryCount - 1, 0), 20);
+  return Math.min(limits.nakDelayBaseMs * 2 ** exponent, limits.nakDelayMaxMs);
+}

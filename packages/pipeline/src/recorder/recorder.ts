@@ -1,0 +1,274 @@
+import type { EventStore } from "@icm/event-store";
+import { AckPolicy, DeliverPolicy, type JsMsg, type NatsConnection, nanos, ReplayPolicy } from "nats";
+import type { Logger } from "pino";
+import { type DeadLetterRecord, verbatim } from "../dead-letter/record.js";
+import { type DeadLetterStore, deadLetterAt } from "../dead-letter/store.js";
+import { defaultValidator, type EventValidator } from "../ingest/validator.js";
+import type { NatsTopology } from "../nats/topology.js";
+import { nakDelayMs, type RecorderLimits, recorderLimits } from "./limits.js";
+import { decodeBody, type RecordOutcome, recordEvent } from "./record.js";
+
+export interface RecorderOptions {
+  readonly nc: NatsConnection;
+  readonly topology: NatsTopology;
+  readonly store: EventStore;
+  readonly deadLetters: Pick<DeadLetterStore, "add">;
+  readonly logger: Logger;
+  readonly limits?: Partial<RecorderLimits>;
+  /** Durable consumer name; every recorder instance with the same name shares the work. */
+  readonly durableName?: string;
+  readonly validate?: EventValidator;
+  /** Edge clock for the dead letters' receivedAt (informational only). */
+  readonly now?: () => Date;
+}
+
+export interface RecorderStats {
+  /** Deliveries handled (a redelivered message counts again). */
+  received: number;
+  /** Newly appended to the log. */
+  recorded: number;
+  /** Already in the log (a redelivery or a re-publish): acknowledged, nothing written. */
+  duplicates: number;
+  deadLettered: number;
+  /** Deliveries the server marked as redelivered (ack wait expired, nak, or a recorder restart). */
+  redeliveries: number;
+  /** Store errors answered with a delayed nak. */
+  transientFailures: number;
+  fetchFailures: number;
+}
+
+export interface RunningRecorder {
+  readonly stats: RecorderStats;
+  /** Settles when the recorder has stopped; rejects if it gave up (NATS unreachable beyond its limit). */
+  readonly done: Promise<void>;
+  /** Finishes the in-flight batch, sends its acks, and resolves. Does not close the connection. */
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_RECORDER_NAME = "icm-recorder";
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Creates the durable pull consumer, or brings an existing one's limits up to date. */
+async function ensureConsumer(
+  nc: NatsConnection,
+  topology: NatsTopology,
+  name: string,
+  limits: RecorderLimits,
+) {
+  const jsm = await nc.jetstreamManager();
+  const tunable = {
+    ack_wait: nanos(limits.ackWaitMs),
+    max_deliver: limits.maxDeliver,
+    backoff: limits.backoffMs.map((ms) => nanos(ms)),
+    max_ack_pending: limits.maxAckPending,
+  };
+  try {
+    await jsm.consumers.info(topology.streamName, name);
+    await jsm.consumers.update(topology.streamName, name, tunable);
+  } catch (error) {
+    // 10014 = consumer not found; anything else (stream missing, no JetStream) is the caller's problem.
+    if ((error as { api_error?: { err_code?: number } }).api_error?.err_code !== 10014) throw error;
+    await jsm.consumers.add(topology.streamName, {
+      ...tunable,
+      durable_name: name,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      replay_policy: ReplayPolicy.Instant,
+      filter_subject: `${topology.subjectPrefix}.>`,
+    });
+  }
+}
+
+/**
+ * Moves events from the NATS event stream into the event store: a durable pull consumer, messages handled
+ * one at a time in stream order, each acknowledged only after the store confirmed the append. A transient
+ * store error naks the message (and the rest of its batch, to keep the order) with a growing delay; an
+ * event that can never be recorded is written to dead letters with its reason and then terminated.
+ * Nothing is dropped silently: if even the dead-letter write fails, the message is nak'ed and comes back.
+ */
+export async function startRecorder(options: RecorderOptions): Promise<RunningRecorder> {
+  const limits = recorderLimits(options.limits);
+  const name = options.durableName ?? DEFAULT_RECORDER_NAME;
+  const validate = options.validate ?? defaultValidator;
+  const now = options.now ?? (() => new Date());
+  const { nc, topology, store, deadLetters, logger } = options;
+  await ensureConsumer(nc, topology, name, limits);
+  const consumer = await nc.jetstream().consumers.get(topology.streamName, name);
+  // Messages delivered to a recorder that died are redelivered only when their ack wait runs out, and a
+  // pull before that would get newer messages first: the log would then hold a deal's cancellation before
+  // its close. Once the ack wait has passed, the server hands out redeliveries before anything new.
+  const unacknowledged = (await consumer.info()).num_ack_pending;
+  if (unacknowledged > 0) {
+    logger.info(
+      { unacknowledged, waitMs: limits.ackWaitMs },
+      "waiting for a previous instance's messages to come back first",
+    );
+    await sleep(limits.ackWaitMs);
+  }
+  const stats: RecorderStats = {
+    received: 0,
+    recorded: 0,
+    duplicates: 0,
+    deadLettered: 0,
+    redeliveries: 0,
+    transientFailures: 0,
+    fetchFailures: 0,
+  };
+  let stopping = false;
+
+  /** Attempts at writing one dead letter before falling back to a nak (the message then comes back). */
+  const DEAD_LETTER_ATTEMPTS = 3;
+
+  async function deadLetter(message: JsMsg, reason: string, extra: Partial<DeadLetterRecord>): Promise<void> {
+    const record = deadLetterAt(now(), {
+      ...verbatim(message.data),
+      ...extra,
+      reason,
+      source: "recorder",
+      subject: message.subject,
+    });
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await deadLetters.add(record);
+        break;
+      } catch (error) {
+        logger.error({ err: error, seq: message.seq, attempt }, "dead-letter write failed");
+        if (attempt >= DEAD_LETTER_ATTEMPTS) {
+          // Not acknowledged and not terminated: it comes back (unless this was its last delivery; the
+          // server then records a MAX_DELIVERIES advisory, see docs/operations.md).
+          message.nak(nakDelayMs(limits, message.info.deliveryCount));
+          return;
+        }
+        message.working();
+        await sleep(1_000);
+      }
+    }
+    // No reason text: servers before 2.10.4 do not understand "+TERM <reason>" and ignore the whole term.
+    message.term();
+    stats.deadLettered += 1;
+    logger.warn({ reason, eventId: extra.eventId, seq: message.seq }, "message dead-lettered");
+  }
+
+  /** Returns how long to pause pulling (and hold back what arrives) after a transient failure, else 0. */
+  async function handle(message: JsMsg): Promise<number> {
+    stats.received += 1;
+    if (message.info.redelivered) stats.redeliveries += 1;
+    const body = decodeBody(message.data);
+    const outcome: RecordOutcome = body.ok
+      ? await recordEvent(store, body.value, validate)
+      : { kind: "poison", reason: body.reason, issues: body.issues };
+    switch (outcome.kind) {
+      case "recorded":
+      case "duplicate":
+        // The store has confirmed: only now may NATS forget the message.
+        message.ack();
+        if (outcome.kind === "recorded") stats.recorded += 1;
+        else stats.duplicates += 1;
+        return 0;
+      case "poison":
+        await deadLetter(message, outcome.reason, {
+          ...(outcome.issues ? { issues: outcome.issues } : {}),
+          ...(outcome.eventId ? { eventId: outcome.eventId } : {}),
+        });
+        return 0;
+      case "transient": {
+        stats.transientFailures += 1;
+        const deliveries = message.info.deliveryCount;
+        const reason = `store unavailable: ${(outcome.error as Error)?.message ?? String(outcome.error)}`;
+        if (deliveries >= limits.maxDeliver) {
+          // The server would not deliver it again: keep it, with why.
+          await deadLetter(message, `${reason} (after ${deliveries} deliveries)`, {
+            eventId: outcome.event.eventId,
+          });
+          return 0;
+        }
+        const delay = nakDelayMs(limits, deliveries);
+        logger.warn(
+          { err: outcome.error, eventId: outcome.event.eventId, deliveries, delayMs: delay },
+          "append failed; retrying later",
+        );
+        message.nak(delay);
+        return delay;
+      }
+    }
+  }
+
+  /**
+   * Keeps the stream order: an event behind a failed one waits as long as it does. Holding back uses up a
+   * delivery too, so on its last one it is dead-lettered like the failed event (never dropped by the server).
+   */
+  async function holdBack(message: JsMsg, delayMs: number): Promise<void> {
+    stats.received += 1;
+    if (message.info.redelivered) stats.redeliveries += 1;
+    const deliveries = message.info.deliveryCount;
+    if (deliveries >= limits.maxDeliver) {
+      await deadLetter(
+        message,
+        `store unavailable: held back behind a failing event (after ${deliveries} deliveries)`,
+        {},
+      );
+      return;
+    }
+    message.nak(delayMs);
+  }
+
+  async function run(): Promise<void> {
+    let failures = 0;
+    // While the store is failing, messages that arrive are held back (nak'ed until this time): that keeps
+    // the stream order without stopping the pull, so every delivery reaches handle() or holdBack().
+    let pausedUntil = 0;
+    while (!stopping) {
+      const pauseMs = Math.ceil(pausedUntil - performance.now());
+      if (pauseMs > 0) {
+        // Do not pull while the store is failing; wake up at least every second to notice stop().
+        await sleep(Math.min(pauseMs, 1_000));
+        continue;
+      }
+      try {
+        const batch = await consumer.fetch({
+          max_messages: limits.fetchBatch,
+          expires: limits.fetchExpiresMs,
+        });
+        for await (const message of batch) {
+          const waitMs = Math.ceil(pausedUntil - performance.now());
+          if (waitMs > 0) {
+            await holdBack(message, waitMs);
+            continue;
+          }
+          const delayMs = await handle(message);
+          if (delayMs > 0) pausedUntil = performance.now() + delayMs;
+        }
+        failures = 0;
+      } catch (error) {
+        failures += 1;
+        stats.fetchFailures += 1;
+        if (failures >= limits.maxConsecutiveFetchFailures) {
+          throw new Error(
+            `recorder gave up after ${failures} consecutive failed pulls: ${(error as Error).message}`,
+          );
+        }
+        logger.warn({ err: error, failures }, "pull failed; retrying");
+        await sleep(limits.fetchRetryDelayMs);
+      }
+    }
+    // Acks are fire-and-forget: push them out before reporting "stopped". If this fails the server
+    // redelivers, and the store answers "duplicate".
+    if (!nc.isClosed()) await nc.flush().catch(() => undefined);
+  }
+
+  const done = run();
+  done.catch(() => undefined);
+  logger.info({ consumer: name, stream: topology.streamName, limits }, "recorder started");
+  return {
+    stats,
+    done,
+    async stop() {
+      stopping = true;
+      await done;
+      logger.info({ stats }, "recorder stopped");
+    },
+  };
+}
