@@ -14,4 +14,13 @@ export {
   previousPeriod,
   toBusinessDate,
 } from "./calendar.js";
-export { addDays, assertBusinessDate, daysInclusive, isBusinessDate, maxDate, minDate } from "./dates.js";
+export {
+  addDays,
+  assertBusinessDate,
+  dateOfDayNumber,
+  dayNumber,
+  daysInclusive,
+  isBusinessDate,
+  maxDate,
+  minDate,
+} from "./dates.js";

@@ -2,39 +2,15 @@
  * Calendar arithmetic on `YYYY-MM-DD` strings through day numbers (days since 1970-01-01), using Howard
  * Hinnant's civil-date algorithms: pure integer maths, no Date object, no time zone, no wall clock.
  */
+import { addDays, dateOfDayNumber, dayNumber } from "@icm/engine";
+
 export type IsoDate = string;
 
-export function dayNumber(date: IsoDate): number {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
-  if (!match) throw new RangeError(`not a date YYYY-MM-DD: ${date}`);
-  const month = Number(match[2]);
-  const day = Number(match[3]);
-  const year = Number(match[1]) - (month <= 2 ? 1 : 0);
-  const era = Math.floor(year / 400);
-  const yearOfEra = year - era * 400;
-  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
-  return era * 146097 + dayOfEra - 719468;
-}
+// The civil-date arithmetic is the engine calendar's own (Howard Hinnant's algorithms on day numbers).
+export { addDays, dayNumber } from "@icm/engine";
 
 export function dateOf(days: number): IsoDate {
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const dayOfEra = z - era * 146097;
-  const yearOfEra = Math.floor(
-    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36524) - Math.floor(dayOfEra / 146096)) /
-      365,
-  );
-  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
-  const mp = Math.floor((5 * dayOfYear + 2) / 153);
-  const day = dayOfYear - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
-  return `${String(year).padStart(4, "0")}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
-}
-
-export function addDays(date: IsoDate, days: number): IsoDate {
-  return dateOf(dayNumber(date) + days);
+  return dateOfDayNumber(days);
 }
 
 /** 0 = Monday ... 6 = Sunday (1970-01-01 was a Thursday). */
