@@ -8,6 +8,9 @@ export interface PgDriverOptions {
   readonly applicationName: string;
 }
 
+/** Fresh connections tried when BEGIN fails on a stale pooled one. */
+const MAX_BEGIN_ATTEMPTS = 3;
+
 /** `pg` Pool driver. Every transaction takes one pooled client for its whole life. */
 export function createPgDriver(options: PgDriverOptions): SqlDriver {
   if (!Number.isInteger(options.poolSize) || options.poolSize < 1 || options.poolSize > 100) {
@@ -35,15 +38,37 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
     return result.rows;
   };
 
+  // A checked-out client whose connection dies emits 'error'; the failing query already reports it.
+  const ignoreClientError = () => undefined;
+
+  /**
+   * Checks out a client and runs BEGIN. A pooled idle connection can have been killed (server restart,
+   * pg_terminate_backend) before the pool noticed; BEGIN then fails having done nothing, so it is safe to
+   * discard that connection and try a fresh one, a bounded number of times.
+   */
+  const beginOnLiveConnection = async (): Promise<pg.PoolClient> => {
+    for (let attempt = 1; ; attempt += 1) {
+      const client = await pool.connect();
+      client.on("error", ignoreClientError);
+      try {
+        await client.query("BEGIN");
+        return client;
+      } catch (error) {
+        client.off("error", ignoreClientError);
+        client.release(error instanceof Error ? error : new Error(String(error)));
+        if (attempt >= MAX_BEGIN_ATTEMPTS) throw error;
+      }
+    }
+  };
+
   let closed = false;
   return {
     dialect: "postgres",
     query: (text, params) => run(pool, text, params),
     async transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
+      const client = await beginOnLiveConnection();
       let broken: Error | undefined;
       try {
-        await client.query("BEGIN");
         const tx: SqlQueryable = { query: (text, params) => run(client, text, params) };
         const value = await fn(tx);
         await client.query("COMMIT");
@@ -57,6 +82,7 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
         }
         throw error;
       } finally {
+        client.off("error", ignoreClientError);
         client.release(broken);
       }
     },
