@@ -7,6 +7,7 @@ import {
 } from "@eventstore/db-client";
 import {
   type AppendResult,
+  appendManySequentially,
   assertValidAppend,
   type Clock,
   contentHash,
@@ -212,6 +213,16 @@ export function createEventStoreOnClient(
 
   return {
     append,
+    /**
+     * Sequential appends, each under the mutex (the fallback for adapters that cannot batch): EventStoreDB
+     * has no multi-stream transaction, and the chain is linked in this process anyway. Per-item outcomes
+     * are those of a batching adapter; but items written before a connection failure stay written (the call
+     * rejects; a retry replays them), and another caller's append may land between two items.
+     */
+    async appendMany(items) {
+      assertOpen();
+      return appendManySequentially({ append }, items);
+    },
     async readStream(streamId, readOptions = {}) {
       assertOpen();
       return readStreamEvents(client, namespace, streamId, readOptions, globalPositionFor);

@@ -1,3 +1,4 @@
+export * from "./batch/index.js";
 export * from "./chain/index.js";
 export * from "./command/index.js";
 export * from "./memory/index.js";

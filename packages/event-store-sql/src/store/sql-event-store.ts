@@ -1,7 +1,11 @@
 import {
+  type AppendManyItem,
+  type AppendManyOutcome,
   type AppendResult,
+  assertAppendManyBounds,
   type Clock,
   type EventStore,
+  EventStoreError,
   type EventToAppend,
   type ExpectedRevision,
   type PollingSubscription,
@@ -16,6 +20,7 @@ import type { CommitListener } from "../notify/pg-listener.js";
 import { type StoreTables, storeTables } from "../schema/identifiers.js";
 import { migrate } from "../schema/migrate.js";
 import { appendInTransaction } from "./append.js";
+import { appendManyInTransaction, type PreparedItem } from "./append-many.js";
 import { readAllRows, readHead, readStreamRows } from "./read.js";
 import { prepareAppend } from "./validate.js";
 
@@ -121,11 +126,45 @@ export async function createSqlEventStore(
     }
   }
 
+  /** All items in one transaction under one lock; see appendManyInTransaction for the steps. */
+  async function appendMany(items: readonly AppendManyItem[]): Promise<AppendManyOutcome[]> {
+    assertOpen();
+    assertAppendManyBounds(items);
+    const prepared = items.map((item): PreparedItem => {
+      try {
+        return {
+          ok: true,
+          streamId: item.streamId,
+          batch: prepareAppend(item.streamId, item.events, item.expectedRevision),
+          expectedRevision: item.expectedRevision,
+        };
+      } catch (error) {
+        if (error instanceof EventStoreError) return { ok: false, error };
+        throw error;
+      }
+    });
+    const recordedAt = clock();
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const { outcomes, written } = await driver.transaction((tx) =>
+          appendManyInTransaction(tx, tables, prepared, recordedAt, listenForCommits !== undefined),
+        );
+        if (written > 0) wakeAll();
+        return outcomes;
+      } catch (error) {
+        // As in append: only a writer that bypassed the lock can cause this; the retry re-decides everything.
+        if (isUniqueViolation(error) && attempt < MAX_APPEND_ATTEMPTS) continue;
+        throw error;
+      }
+    }
+  }
+
   const store: SqlEventStore = {
     executor: driver,
     schema: tables.schema,
     migrate: () => migrate(driver, tables),
     append,
+    appendMany,
     async readStream(streamId, readOptions = {}) {
       assertOpen();
       return readStreamRows(driver, tables, streamId, readOptions);

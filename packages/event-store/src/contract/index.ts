@@ -1,11 +1,13 @@
 import { describe } from "vitest";
 import { declareAppendBehaviours } from "./append-behaviours.js";
+import { declareAppendManyBehaviours } from "./append-many-behaviours.js";
 import { type ContractFactory, type HarnessPowers, probePowers } from "./harness.js";
 import { declareIntegrityBehaviours } from "./integrity-behaviours.js";
 import { declareContractLaws } from "./laws.js";
 import { declareReadBehaviours } from "./read-behaviours.js";
 import { declareSubscriptionBehaviours } from "./subscription-behaviours.js";
 
+export { equivalenceProperty } from "./append-many-behaviours.js";
 export * from "./determinism.js";
 export * from "./harness.js";
 export { appendLawProperty } from "./laws.js";
@@ -24,6 +26,7 @@ export function runEventStoreContract(name: string, factory: ContractFactory): v
   describe(`event-store contract: ${name}`, async () => {
     const powers: HarnessPowers = await probePowers(factory);
     declareAppendBehaviours(factory);
+    declareAppendManyBehaviours(factory);
     declareReadBehaviours(factory);
     declareSubscriptionBehaviours(factory, powers);
     declareIntegrityBehaviours(factory, powers);

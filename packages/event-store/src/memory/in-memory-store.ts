@@ -1,7 +1,9 @@
 import type { JsonObject } from "@icm/events";
 import { canonicalJson, decodeCanonical, GENESIS_HASH } from "@icm/events";
+import { assertAppendManyBounds } from "../batch/append-many.js";
 import { verifyChainFrom } from "../chain/verify.js";
 import {
+  EventStoreError,
   ExpectedVersionConflictError,
   type IdempotencyConflictDetail,
   IdempotencyConflictError,
@@ -10,6 +12,8 @@ import {
 } from "../port/errors.js";
 import { contentHash, eventChainHash } from "../port/hashing.js";
 import type {
+  AppendManyItem,
+  AppendManyOutcome,
   AppendResult,
   ChainHead,
   Clock,
@@ -84,11 +88,12 @@ export function createInMemoryEventStoreWithHooks(options: InMemoryEventStoreOpt
     }
   };
 
-  async function append(
+  /** One append, checked and committed in one synchronous step (nothing else can run in between). */
+  function appendNow(
     streamId: string,
     events: readonly EventToAppend[],
     expectedRevision: ExpectedRevision,
-  ): Promise<AppendResult> {
+  ): AppendResult {
     assertOpen();
     assertValidAppend(streamId, events, expectedRevision);
     const stream = streams.get(streamId) ?? [];
@@ -178,7 +183,6 @@ export function createInMemoryEventStoreWithHooks(options: InMemoryEventStoreOpt
       byEventId.set(event.eventId, { contentHash: contentHash(streamId, event), event });
     }
     streams.set(streamId, stream);
-    for (const subscription of subscriptions) subscription.wake();
     return {
       nextExpectedRevision: stream.length,
       idempotentReplay: false,
@@ -188,6 +192,36 @@ export function createInMemoryEventStoreWithHooks(options: InMemoryEventStoreOpt
         globalPosition: e.globalPosition,
       })),
     };
+  }
+
+  const wakeSubscriptions = () => {
+    for (const subscription of subscriptions) subscription.wake();
+  };
+
+  async function append(
+    streamId: string,
+    events: readonly EventToAppend[],
+    expectedRevision: ExpectedRevision,
+  ): Promise<AppendResult> {
+    const result = appendNow(streamId, events, expectedRevision);
+    if (!result.idempotentReplay) wakeSubscriptions();
+    return result;
+  }
+
+  /** Every item in one synchronous step: no other append interleaves, global order is item order. */
+  async function appendMany(items: readonly AppendManyItem[]): Promise<AppendManyOutcome[]> {
+    assertOpen();
+    assertAppendManyBounds(items);
+    const outcomes = items.map((item): AppendManyOutcome => {
+      try {
+        return { ok: true, result: appendNow(item.streamId, item.events, item.expectedRevision) };
+      } catch (error) {
+        if (error instanceof EventStoreError) return { ok: false, error };
+        throw error;
+      }
+    });
+    if (outcomes.some((o) => o.ok && !o.result.idempotentReplay)) wakeSubscriptions();
+    return outcomes;
   }
 
   async function readStream(streamId: string, options: ReadStreamOptions = {}): Promise<ReadStreamResult> {
@@ -272,6 +306,7 @@ export function createInMemoryEventStoreWithHooks(options: InMemoryEventStoreOpt
 
   const store: EventStore = {
     append,
+    appendMany,
     readStream,
     readAll,
     subscribeToAll(handler, subscribeOptions = {}) {

@@ -1,4 +1,5 @@
 import type { JsonObject, JsonValue } from "@icm/events";
+import type { EventStoreError } from "./errors.js";
 
 /**
  * Expected revision of a stream at append time. Revisions are normalised at this interface whatever the
@@ -141,6 +142,26 @@ export interface EventStore {
     events: readonly EventToAppend[],
     expectedRevision: ExpectedRevision,
   ): Promise<AppendResult>;
+  /**
+   * Many streams' appends in one call: the throughput path for ingest (one transaction, one lock, one
+   * multi-row insert where the backend allows it). Returns one outcome per item, in item order.
+   *
+   * - Items are applied in order, each atomically and independently, with exactly append()'s rules
+   *   (structure, idempotency, expected revision), as if append() had been called for each in turn.
+   * - An item sees the effect of earlier items of the same call: two items on one stream with revisions
+   *   0 then 1 both succeed; the same event id offered twice is an idempotent replay (same content) or an
+   *   IdempotencyConflictError (different content) the second time.
+   * - A typed error (EventStoreError) on one item is that item's outcome: nothing of that item is written
+   *   and the other items are not affected.
+   * - Global order is item order: every event of item i comes before every event of item j > i.
+   * - An unexpected failure of the store (connection lost, the store closed) rejects the whole call and,
+   *   on adapters that batch (memory, SQL), writes nothing. Retrying the call is safe: idempotency turns
+   *   what was written into replays. Adapters that cannot batch (appendManySequentially) may have written
+   *   the items before the failure.
+   * - Bound: at most MAX_APPEND_BATCH events in all items together, and at most MAX_APPEND_BATCH items;
+   *   otherwise the whole call rejects with InvalidAppendError and nothing is written.
+   */
+  appendMany(items: readonly AppendManyItem[]): Promise<AppendManyOutcome[]>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<ReadStreamResult>;
   readAll(options?: ReadAllOptions): Promise<ReadAllPage>;
   subscribeToAll(handler: SubscriptionHandler, options?: SubscribeOptions): Subscription;
@@ -153,5 +174,17 @@ export interface EventStore {
 
 /** Injected so that no adapter reads the wall clock itself (tests pass a fixed clock). */
 export type Clock = () => string;
+
+/** One stream's share of an appendMany call: exactly the arguments append() takes. */
+export interface AppendManyItem {
+  readonly streamId: string;
+  readonly events: readonly EventToAppend[];
+  readonly expectedRevision: ExpectedRevision;
+}
+
+/** What happened to one item of an appendMany call: append()'s result, or the typed error it would throw. */
+export type AppendManyOutcome =
+  | { readonly ok: true; readonly result: AppendResult }
+  | { readonly ok: false; readonly error: EventStoreError };
 
 export type { JsonObject, JsonValue };

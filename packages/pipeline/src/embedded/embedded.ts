@@ -9,7 +9,7 @@ import { engineStatementModel } from "../projector/engine-model.js";
 import type { StatementModel } from "../projector/engine-port.js";
 import { Projector, type ProjectorLimits } from "../projector/projector.js";
 import { readStatementJson, readStatementSummaries, type StatementSummary } from "../read-model/queries.js";
-import { recordEvent } from "../recorder/record.js";
+import { RECORD_CHUNK_EVENTS, recordEvents } from "../recorder/record.js";
 
 export interface EmbeddedPipelineOptions {
   /** PGlite data directory; omit for an in-memory database. */
@@ -53,8 +53,8 @@ export interface EmbeddedPipeline {
 
 /**
  * The NATS pipeline's recorder and projector logic in one process on PGlite: the same validation, the same
- * idempotent single-event appends, the same projector and read-model tables, so the statement digests are
- * the same as the distributed path's for the same events. For the CLI, the demo and small installations.
+ * idempotent single-event items recorded with one appendMany per chunk, the same projector and read-model
+ * tables, so the statement digests are the same as the distributed path's for the same events. For the CLI, the demo and small installations.
  */
 export async function createEmbeddedPipeline(
   options: EmbeddedPipelineOptions = {},
@@ -93,31 +93,35 @@ export async function createEmbeddedPipeline(
       reason: string;
       issues?: readonly ValidationIssue[];
     }[] = [];
-    for (let index = 0; index < events.length; index += 1) {
-      const raw = events[index];
-      const outcome = await recordEvent(store, raw, validate);
-      switch (outcome.kind) {
-        case "recorded":
-          recorded += 1;
-          break;
-        case "duplicate":
-          duplicates += 1;
-          break;
-        case "poison": {
-          const { kind: _kind, ...reason } = outcome;
-          invalid.push({ index, ...reason });
-          letters.push(
-            deadLetterAt(now(), {
-              ...verbatim(JSON.stringify(raw) ?? String(raw)),
-              ...reason,
-              source: "ingest",
-            }),
-          );
-          break;
+    // Bounded chunks, each one appendMany (one transaction) of at most RECORD_CHUNK_EVENTS events.
+    for (let start = 0; start < events.length; start += RECORD_CHUNK_EVENTS) {
+      const chunk = events.slice(start, start + RECORD_CHUNK_EVENTS);
+      const outcomes = await recordEvents(store, chunk, validate);
+      for (const [offset, outcome] of outcomes.entries()) {
+        const index = start + offset;
+        switch (outcome.kind) {
+          case "recorded":
+            recorded += 1;
+            break;
+          case "duplicate":
+            duplicates += 1;
+            break;
+          case "poison": {
+            const { kind: _kind, ...reason } = outcome;
+            invalid.push({ index, ...reason });
+            letters.push(
+              deadLetterAt(now(), {
+                ...verbatim(JSON.stringify(events[index]) ?? String(events[index])),
+                ...reason,
+                source: "ingest",
+              }),
+            );
+            break;
+          }
+          case "transient":
+            // No redelivery here: the caller retries the call; events already recorded come back as duplicates.
+            throw outcome.error;
         }
-        case "transient":
-          // No redelivery here: the caller retries the call; events already recorded come back as duplicates.
-          throw outcome.error;
       }
     }
     const checkpoint = await projector.catchUp();

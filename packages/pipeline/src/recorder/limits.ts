@@ -1,6 +1,11 @@
+import { MAX_APPEND_BATCH } from "@icm/event-store";
+
 /** Every batch, queue and retry of the recorder has a stated bound. */
 export interface RecorderLimits {
-  /** Messages per pull request. */
+  /**
+   * Messages per pull request, and the most recorded with one appendMany (one store transaction). At most
+   * MAX_APPEND_BATCH (each message is one event).
+   */
   readonly fetchBatch: number;
   /** How long one pull waits for messages when the stream is idle (also bounds the stop latency). */
   readonly fetchExpiresMs: number;
@@ -24,14 +29,14 @@ export interface RecorderLimits {
 }
 
 export const DEFAULT_RECORDER_LIMITS: RecorderLimits = {
-  fetchBatch: 256,
+  fetchBatch: 500,
   fetchExpiresMs: 1_000,
   ackWaitMs: 30_000,
   maxDeliver: 10,
   backoffMs: [30_000, 60_000, 120_000],
   nakDelayBaseMs: 500,
   nakDelayMaxMs: 30_000,
-  maxAckPending: 256,
+  maxAckPending: 500,
   maxConsecutiveFetchFailures: 120,
   fetchRetryDelayMs: 1_000,
 };
@@ -74,6 +79,8 @@ export function recorderLimits(overrides: Partial<RecorderLimits> = {}): Recorde
       `maxDeliver (${limits.maxDeliver}) must exceed the number of backoff values (${limits.backoffMs.length})`,
     );
   }
+  if (limits.fetchBatch > MAX_APPEND_BATCH)
+    throw new RangeError(`fetchBatch must be at most ${MAX_APPEND_BATCH} (one appendMany per batch)`);
   if (limits.maxAckPending < limits.fetchBatch)
     throw new RangeError("maxAckPending must be at least fetchBatch");
   return limits;

@@ -1,3 +1,4 @@
+import { MAX_APPEND_BATCH } from "@icm/event-store";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_RECORDER_LIMITS, nakDelayMs, recorderLimits } from "./limits.js";
 
@@ -18,6 +19,7 @@ describe("recorder limits", () => {
     );
     expect(() => recorderLimits({ fetchBatch: 0 })).toThrow("positive integers");
     expect(() => recorderLimits({ fetchExpiresMs: 500 })).toThrow("at least 1000");
+    expect(() => recorderLimits({ fetchBatch: MAX_APPEND_BATCH + 1 })).toThrow("one appendMany per batch");
     expect(() => recorderLimits({ fetchBatch: 100, maxAckPending: 10 })).toThrow(
       "maxAckPending must be at least fetchBatch",
     );

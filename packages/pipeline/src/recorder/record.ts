@@ -1,9 +1,12 @@
 import {
+  type AppendManyItem,
+  type AppendResult,
   type EventStore,
   type EventToAppend,
   isIdempotencyConflict,
   isInvalidAppend,
   isPartialDuplicateAppend,
+  MAX_APPEND_BATCH,
   NO_CONCURRENCY_CHECK,
 } from "@icm/event-store";
 import { type DomainEvent, type JsonObject, streamIdFor, type ValidationIssue } from "@icm/events";
@@ -87,28 +90,107 @@ export async function recordEvent(
   try {
     // Single-event appends: a PartialDuplicateAppendError cannot happen, and one bad event never blocks others.
     const result = await store.append(streamIdFor(event), [toAppend(event)], NO_CONCURRENCY_CHECK);
-    const position = result.positions[0];
-    if (position === undefined) throw new Error(`store returned no position for event ${event.eventId}`);
-    return {
-      kind: result.idempotentReplay ? "duplicate" : "recorded",
-      event,
-      globalPosition: position.globalPosition,
-    };
+    return appended(event, result);
   } catch (error) {
-    if (isIdempotencyConflict(error)) {
-      return {
-        kind: "poison",
-        reason: `event id already recorded with different content: ${error.message}`,
-        eventId: event.eventId,
-      };
-    }
-    if (isInvalidAppend(error) || isPartialDuplicateAppend(error)) {
-      return {
-        kind: "poison",
-        reason: `the store refused the event: ${error.message}`,
-        eventId: event.eventId,
-      };
-    }
-    return { kind: "transient", event, error };
+    return refused(event, error);
   }
+}
+
+/** Events per appendMany call of recordEvents: the store's bound on one call. */
+export const RECORD_CHUNK_EVENTS = MAX_APPEND_BATCH;
+
+/**
+ * recordEvent for many inputs at once, with one appendMany per RECORD_CHUNK_EVENTS valid events (one
+ * transaction and one lock on the SQL store instead of one per event). Outcomes are in input order and
+ * mean exactly what recordEvent's mean: each valid event is its own single-event item on its own stream, in
+ * input order, so an input sees the inputs before it (a repeated event is a `duplicate`) and one refused
+ * event never blocks the others. When a call fails as a whole (the store is unreachable) its events and
+ * every later one are `transient`, and nothing after the failure is tried: the log keeps the input order.
+ * Never throws.
+ */
+export async function recordEvents(
+  store: EventStore,
+  raws: readonly unknown[],
+  validate: EventValidator,
+): Promise<RecordOutcome[]> {
+  const outcomes: (RecordOutcome | undefined)[] = new Array<RecordOutcome | undefined>(raws.length);
+  const valid: { index: number; event: DomainEvent }[] = [];
+  raws.forEach((raw, index) => {
+    const parsed = validate(raw);
+    if (parsed.ok) {
+      valid.push({ index, event: parsed.value });
+      return;
+    }
+    const eventId = (raw as { eventId?: unknown } | null)?.eventId;
+    outcomes[index] = {
+      kind: "poison",
+      reason: "event failed validation",
+      issues: parsed.issues,
+      ...(typeof eventId === "string" ? { eventId } : {}),
+    };
+  });
+  let failure: { error: unknown } | undefined;
+  for (let start = 0; start < valid.length; start += RECORD_CHUNK_EVENTS) {
+    const chunk = valid.slice(start, start + RECORD_CHUNK_EVENTS);
+    if (failure === undefined) {
+      const items: AppendManyItem[] = chunk.map(({ event }) => ({
+        streamId: streamIdFor(event),
+        events: [toAppend(event)],
+        expectedRevision: NO_CONCURRENCY_CHECK,
+      }));
+      try {
+        const results = await store.appendMany(items);
+        if (results.length !== chunk.length)
+          throw new Error(`store returned ${results.length} outcomes for ${chunk.length} items`);
+        chunk.forEach(({ index, event }, i) => {
+          const result = results[i];
+          outcomes[index] =
+            result === undefined
+              ? unreachableOutcome()
+              : result.ok
+                ? appended(event, result.result)
+                : refused(event, result.error);
+        });
+        continue;
+      } catch (error) {
+        failure = { error };
+      }
+    }
+    for (const { index, event } of chunk)
+      outcomes[index] = { kind: "transient", event, error: failure.error };
+  }
+  return outcomes.map((outcome) => outcome ?? unreachableOutcome());
+}
+
+function unreachableOutcome(): never {
+  throw new Error("unreachable: an input was left without an outcome");
+}
+
+function appended(event: DomainEvent, result: AppendResult): RecordOutcome {
+  const position = result.positions[0];
+  if (position === undefined) throw new Error(`store returned no position for event ${event.eventId}`);
+  return {
+    kind: result.idempotentReplay ? "duplicate" : "recorded",
+    event,
+    globalPosition: position.globalPosition,
+  };
+}
+
+/** A store error for one event: poison if it can never succeed, transient otherwise. */
+function refused(event: DomainEvent, error: unknown): RecordOutcome {
+  if (isIdempotencyConflict(error)) {
+    return {
+      kind: "poison",
+      reason: `event id already recorded with different content: ${error.message}`,
+      eventId: event.eventId,
+    };
+  }
+  if (isInvalidAppend(error) || isPartialDuplicateAppend(error)) {
+    return {
+      kind: "poison",
+      reason: `the store refused the event: ${error.message}`,
+      eventId: event.eventId,
+    };
+  }
+  return { kind: "transient", event, error };
 }

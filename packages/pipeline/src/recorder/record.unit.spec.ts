@@ -3,7 +3,7 @@ import { canonicalJson } from "@icm/events";
 import { describe, expect, it } from "vitest";
 import { sampleHistory } from "../embedded/sample-history.js";
 import { defaultValidator } from "../ingest/validator.js";
-import { decodeBody, recordEvent } from "./record.js";
+import { decodeBody, recordEvent, recordEvents } from "./record.js";
 
 describe("recording one event", () => {
   const [calendar] = sampleHistory({ reps: 1, deals: 0 });
@@ -62,5 +62,57 @@ describe("recording one event", () => {
     const store = createInMemoryEventStore();
     await store.close();
     expect(await recordEvent(store, calendar, defaultValidator)).toMatchObject({ kind: "transient" });
+  });
+});
+
+describe("recording many events with one appendMany", () => {
+  const history = sampleHistory({ reps: 2, deals: 3 });
+
+  it("gives each input recordEvent's outcome, in input order, seeing the inputs before it", async () => {
+    const [calendar, second] = history;
+    const invalid = { ...calendar, data: { ...calendar?.data, fiscalYearStartMonth: 13 } };
+    const changed = { ...calendar, data: { ...calendar?.data, timeZone: "Europe/Paris" } };
+    const store = createInMemoryEventStore();
+    const outcomes = await recordEvents(
+      store,
+      [calendar, invalid, second, calendar, changed],
+      defaultValidator,
+    );
+    expect(outcomes.map((o) => o.kind)).toEqual(["recorded", "poison", "recorded", "duplicate", "poison"]);
+    expect(outcomes[0]).toMatchObject({ globalPosition: 1 });
+    expect(outcomes[2]).toMatchObject({ globalPosition: 2 });
+    expect(outcomes[3]).toMatchObject({ globalPosition: 1 });
+    expect(outcomes[1]).toMatchObject({ reason: "event failed validation", eventId: calendar?.eventId });
+    const conflict = outcomes[4];
+    expect(conflict?.kind === "poison" && conflict.reason).toMatch(
+      /^event id already recorded with different content/,
+    );
+    await store.close();
+  });
+
+  it("records a history exactly as one recordEvent per input would", async () => {
+    const batched = createInMemoryEventStore();
+    const single = createInMemoryEventStore();
+    const batchedOutcomes = await recordEvents(batched, [...history, ...history], defaultValidator);
+    const singleOutcomes = [];
+    for (const raw of [...history, ...history])
+      singleOutcomes.push(await recordEvent(single, raw, defaultValidator));
+    expect(batchedOutcomes).toEqual(singleOutcomes);
+    const [left, right] = await Promise.all([
+      batched.readAll({ limit: 100 }),
+      single.readAll({ limit: 100 }),
+    ]);
+    expect(left.events.map((e) => [e.eventId, e.streamId, e.hash])).toEqual(
+      right.events.map((e) => [e.eventId, e.streamId, e.hash]),
+    );
+    await Promise.all([batched.close(), single.close()]);
+  });
+
+  it("marks every valid input transient when the call fails as a whole, and still refuses invalid ones", async () => {
+    const [calendar, second] = history;
+    const store = createInMemoryEventStore();
+    await store.close();
+    const outcomes = await recordEvents(store, [calendar, { not: "an event" }, second], defaultValidator);
+    expect(outcomes.map((o) => o.kind)).toEqual(["transient", "poison", "transient"]);
   });
 });

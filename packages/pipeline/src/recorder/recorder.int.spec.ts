@@ -43,13 +43,20 @@ async function recordedIds(store: EventStore): Promise<string[]> {
   }
 }
 
-/** The real store, with a hook in front of append: to hold an append, or to fail it, on purpose. */
+/**
+ * The real store, with a hook in front of append and appendMany (called once per item, before the call):
+ * to hold an append, or to fail it (the whole appendMany call, as a lost connection would), on purpose.
+ */
 function interceptAppends(store: EventStore, before: (eventId: string) => Promise<void>): EventStore {
   return {
     ...store,
     append: async (streamId, events, expected): Promise<AppendResult> => {
       await before(events[0]?.eventId ?? "");
       return store.append(streamId, events, expected);
+    },
+    appendMany: async (items) => {
+      for (const item of items) await before(item.events[0]?.eventId ?? "");
+      return store.appendMany(items);
     },
     readStream: (...args) => store.readStream(...args),
     readAll: (...args) => store.readAll(...args),

@@ -5,8 +5,9 @@ import { type DeadLetterRecord, verbatim } from "../dead-letter/record.js";
 import { type DeadLetterStore, deadLetterAt } from "../dead-letter/store.js";
 import { defaultValidator, type EventValidator } from "../ingest/validator.js";
 import type { NatsTopology } from "../nats/topology.js";
+import { groupsOf } from "./groups.js";
 import { nakDelayMs, type RecorderLimits, recorderLimits } from "./limits.js";
-import { decodeBody, type RecordOutcome, recordEvent } from "./record.js";
+import { decodeBody, type RecordOutcome, recordEvents } from "./record.js";
 
 export interface RecorderOptions {
   readonly nc: NatsConnection;
@@ -83,8 +84,9 @@ async function ensureConsumer(
 }
 
 /**
- * Moves events from the NATS event stream into the event store: a durable pull consumer, messages handled
- * one at a time in stream order, each acknowledged only after the store confirmed the append. A transient
+ * Moves events from the NATS event stream into the event store: a durable pull consumer whose delivered
+ * messages are recorded in groups (whatever has arrived, up to fetchBatch) with one appendMany each, in
+ * stream order; each message is acknowledged only after the store confirmed its item. A transient
  * store error naks the message (and the rest of its batch, to keep the order) with a growing delay; an
  * event that can never be recorded is written to dead letters with its reason and then terminated.
  * Nothing is dropped silently: if even the dead-letter write fails, the message is nak'ed and comes back.
@@ -152,14 +154,35 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
     logger.warn({ reason, eventId: extra.eventId, seq: message.seq }, "message dead-lettered");
   }
 
-  /** Returns how long to pause pulling (and hold back what arrives) after a transient failure, else 0. */
-  async function handle(message: JsMsg): Promise<number> {
-    stats.received += 1;
-    if (message.info.redelivered) stats.redeliveries += 1;
-    const body = decodeBody(message.data);
-    const outcome: RecordOutcome = body.ok
-      ? await recordEvent(store, body.value, validate)
-      : { kind: "poison", reason: body.reason, issues: body.issues };
+  /**
+   * Records a group of delivered messages with one appendMany (in message order), then settles each one.
+   * Returns how long to pause pulling (and hold back what arrives) after a transient failure, else 0.
+   */
+  async function handleGroup(messages: readonly JsMsg[]): Promise<number> {
+    const bodies = messages.map((message) => {
+      stats.received += 1;
+      if (message.info.redelivered) stats.redeliveries += 1;
+      return decodeBody(message.data);
+    });
+    const raws: unknown[] = [];
+    for (const body of bodies) if (body.ok) raws.push(body.value);
+    const recorded = await recordEvents(store, raws, validate);
+    let next = 0;
+    let pauseMs = 0;
+    for (const [i, message] of messages.entries()) {
+      const body = bodies[i];
+      if (body === undefined) throw new Error("unreachable: a message without a decoded body");
+      const outcome: RecordOutcome | undefined = body.ok
+        ? recorded[next++]
+        : { kind: "poison", reason: body.reason, issues: body.issues };
+      if (outcome === undefined) throw new Error("unreachable: a message without an outcome");
+      pauseMs = Math.max(pauseMs, await settle(message, outcome));
+    }
+    return pauseMs;
+  }
+
+  /** Acks, dead-letters or naks one message by its outcome; returns the nak delay (0 if none). */
+  async function settle(message: JsMsg, outcome: RecordOutcome): Promise<number> {
     switch (outcome.kind) {
       case "recorded":
       case "duplicate":
@@ -232,13 +255,13 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
           max_messages: limits.fetchBatch,
           expires: limits.fetchExpiresMs,
         });
-        for await (const message of batch) {
+        for await (const group of groupsOf(batch, limits.fetchBatch)) {
           const waitMs = Math.ceil(pausedUntil - performance.now());
           if (waitMs > 0) {
-            await holdBack(message, waitMs);
+            for (const message of group) await holdBack(message, waitMs);
             continue;
           }
-          const delayMs = await handle(message);
+          const delayMs = await handleGroup(group);
           if (delayMs > 0) pausedUntil = performance.now() + delayMs;
         }
         failures = 0;

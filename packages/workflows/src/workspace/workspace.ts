@@ -17,7 +17,7 @@ import {
   type EventToAppend,
   isExpectedVersionConflict,
   isIdempotencyConflict,
-  isPartialDuplicateAppend,
+  MAX_APPEND_BATCH,
   NO_CONCURRENCY_CHECK,
   STREAM_DOES_NOT_EXIST,
 } from "@icm/event-store";
@@ -40,8 +40,6 @@ import { MAX_PAGES_PER_READ, READ_PAGE_SIZE, readLog, toEngineInput } from "./lo
 
 /** Events validated and appended per `record` call at most; bigger imports are split by the caller. */
 export const MAX_RECORD_BATCH = 100_000;
-/** Consecutive events of one stream appended together at most (the store's batch bound is larger). */
-const MAX_STREAM_RUN = 1_000;
 /** Tries to take a consistent (position, chain head) snapshot for a close while others are writing. */
 const MAX_CLOSE_SNAPSHOT_ATTEMPTS = 10;
 
@@ -113,7 +111,9 @@ export class IcmWorkspace {
    * Validates events (schema and plan definitions) and appends them in the given order, each on its entity's
    * stream. Idempotent by eventId: re-recording identical events writes nothing and counts them as
    * duplicates. Throws InvalidInputError (naming the event, field and rule) before writing anything when
-   * any event is invalid.
+   * any event is invalid. Written with one appendMany (one store transaction) per MAX_APPEND_BATCH events;
+   * if the store refuses an event (its id already recorded with other content) that typed error is thrown
+   * once its chunk is done, and the chunk's other events are recorded.
    */
   async record(events: readonly unknown[]): Promise<RecordResult> {
     if (events.length > MAX_RECORD_BATCH)
@@ -137,17 +137,25 @@ export class IcmWorkspace {
     return this.exclusive(async () => {
       let recorded = 0;
       let duplicates = 0;
-      // Consecutive events of one stream go in one append; order across streams is kept as given.
-      for (let i = 0; i < valid.length; ) {
-        const stream = streamIdFor(valid[i] as DomainEvent);
-        let j = i + 1;
-        while (j < valid.length && j - i < MAX_STREAM_RUN && streamIdFor(valid[j] as DomainEvent) === stream)
-          j += 1;
-        const batch = valid.slice(i, j);
-        const outcome = await this.appendRun(stream, batch);
-        recorded += outcome.recorded;
-        duplicates += outcome.duplicates;
-        i = j;
+      // One single-event item per event, MAX_APPEND_BATCH per appendMany (one store transaction): the log
+      // order is the given order, and an event is either recorded or an idempotent duplicate on its own, so
+      // a retried import that stopped half-way needs no special case.
+      for (let start = 0; start < valid.length; start += MAX_APPEND_BATCH) {
+        const chunk = valid.slice(start, start + MAX_APPEND_BATCH);
+        const outcomes = await this.store.appendMany(
+          chunk.map((event) => ({
+            streamId: streamIdFor(event),
+            events: [toAppend(event)],
+            expectedRevision: NO_CONCURRENCY_CHECK,
+          })),
+        );
+        for (const outcome of outcomes) {
+          // Items are independent: the events around a refused one (an id reused with other content) are
+          // recorded all the same, and re-recording them after a fix counts them as duplicates.
+          if (!outcome.ok) throw outcome.error;
+          if (outcome.result.idempotentReplay) duplicates += 1;
+          else recorded += 1;
+        }
       }
       const lastPosition = await this.catchUp();
       return { recorded, duplicates, lastPosition };
@@ -403,33 +411,6 @@ export class IcmWorkspace {
   /** The engine behind the workspace, read-only use (e.g. for payout periods of a rep). */
   get engineView(): Engine {
     return this.engine;
-  }
-
-  /**
-   * Appends a run of one stream's events. A run of which only some are already recorded (a retried import
-   * that stopped half-way) is rejected whole by the store, so it is re-sent one event at a time: each one is
-   * then either recorded or an idempotent duplicate.
-   */
-  private async appendRun(
-    stream: string,
-    batch: readonly DomainEvent[],
-  ): Promise<{ recorded: number; duplicates: number }> {
-    try {
-      const result = await this.store.append(stream, batch.map(toAppend), NO_CONCURRENCY_CHECK);
-      return result.idempotentReplay
-        ? { recorded: 0, duplicates: batch.length }
-        : { recorded: batch.length, duplicates: 0 };
-    } catch (error) {
-      if (!isPartialDuplicateAppend(error) || batch.length === 1) throw error;
-    }
-    let recorded = 0;
-    let duplicates = 0;
-    for (const event of batch) {
-      const result = await this.store.append(stream, [toAppend(event)], NO_CONCURRENCY_CHECK);
-      if (result.idempotentReplay) duplicates += 1;
-      else recorded += 1;
-    }
-    return { recorded, duplicates };
   }
 
   private requireClose(period: string): StoredClose {
