@@ -1,0 +1,178 @@
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { baseline } from "./baseline/bench.js";
+import { closeAndVerify } from "./close/bench.js";
+import { generate } from "./generate/bench.js";
+import { datasetRef, dropDataset, type StoreKind } from "./generate/dataset.js";
+import { machineInfo } from "./harness/machine.js";
+import { contention } from "./harness/measure.js";
+import { type BenchOptions, parseArgs, toArgs } from "./harness/options.js";
+import { ingest } from "./ingest/bench.js";
+import { query } from "./query/bench.js";
+import { replay } from "./replay/bench.js";
+
+/** Benchmarks in the order `npm run bench` runs them (generate first: the others reuse its datasets). */
+export const BENCHMARKS = ["generate", "replay", "close", "baseline", "ingest", "query"] as const;
+type Name = (typeof BENCHMARKS)[number];
+/** `verify` is measured by the close benchmark (an audit replay needs the close it checks). */
+const ALIASES: Record<string, Name> = { verify: "close", load: "generate" };
+
+/** Heap limit of each benchmark process (the machine has 23 GiB; the target is to stay under 2 GiB). */
+const MAX_HEAP_MIB = 16_384;
+/** The entry script (run.mjs calls main): children are started through it with --child. */
+const MAIN = fileURLToPath(new URL("../run.mjs", import.meta.url));
+
+/**
+ * `npm run bench [-- <name>...] [--reps N --deals M --seed S --workers W ...]`: each benchmark runs in
+ * its own child process (clean peak-RSS figures, and `--cpu-prof` per benchmark with --profile), and one
+ * JSON object per result goes to stdout. Progress goes to stderr.
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  const profile = argv.includes("--profile");
+  const args = argv.filter((a) => a !== "--profile");
+  const { names, options, child } = parseArgs(args, machineInfo().cores);
+  if (child) return runChild(names, options);
+  const selected = names.length === 0 ? [...BENCHMARKS] : names.map(resolveName);
+  const common = {
+    parameters: {
+      seed: options.seed,
+      reps: options.reps,
+      deals: options.deals,
+      quarters: options.quarters,
+      startQuarter: options.startQuarter,
+      workers: options.workers,
+    },
+    machine: machineInfo(),
+  };
+  const command = `npm run bench -- ${argv.join(" ")}`.trim();
+  let failures = 0;
+  for (const name of [...new Set(selected)]) {
+    const busy = contention();
+    const started = new Date().toISOString();
+    try {
+      for (const figures of await runParent(name, options, profile)) {
+        const { benchmark, ...rest } = figures;
+        console.log(
+          JSON.stringify({ benchmark, ...rest, ...common, date: started, command, contention: busy }),
+        );
+      }
+    } catch (error) {
+      failures += 1;
+      console.log(
+        JSON.stringify({ benchmark: name, error: String(error), ...common, date: started, command }),
+      );
+    }
+  }
+  if (!options.keep) {
+    for (const kind of ["postgres", "pglite"] as StoreKind[])
+      await dropDataset(datasetRef(options, kind), options);
+  }
+  return failures === 0 ? 0 : 1;
+}
+
+function resolveName(name: string): Name {
+  const resolved = ALIASES[name] ?? name;
+  if (!(BENCHMARKS as readonly string[]).includes(resolved))
+    throw new RangeError(
+      `unknown benchmark ${name}; one of ${[...BENCHMARKS, ...Object.keys(ALIASES)].join(", ")}`,
+    );
+  return resolved as Name;
+}
+
+type Figures = { benchmark: string } & Record<string, unknown>;
+
+/** Runs one benchmark as child processes and shapes what they report. */
+async function runParent(name: Name, o: BenchOptions, profile: boolean): Promise<Figures[]> {
+  if (name !== "replay") return runChildProcess(name, o, profile);
+  const out: Figures[] = [];
+  for (const kind of ["pglite", "postgres"] as StoreKind[]) {
+    const single = (await runChildProcess(`replay-${kind}`, { ...o, workers: 1 }, profile))[0] as Figures;
+    const multi =
+      o.workers > 1 ? ((await runChildProcess(`replay-${kind}`, o, profile))[0] as Figures) : undefined;
+    const rate = (f: Figures | undefined) => (f === undefined ? 0 : Number(f.eventsPerSecond));
+    out.push({
+      benchmark: `replay-${kind}`,
+      singleCore: strip(single),
+      ...(multi === undefined ? {} : { multiCore: strip(multi) }),
+      speedup: multi === undefined ? 1 : Math.round((rate(multi) / rate(single)) * 100) / 100,
+      sameStatements: multi === undefined || multi.statementsDigest === single.statementsDigest,
+      targetEventsPerSecond: kind === "postgres" ? 100_000 : null,
+    });
+  }
+  return out;
+}
+
+function strip(f: Figures): Record<string, unknown> {
+  const { benchmark: _ignored, ...rest } = f;
+  return rest;
+}
+
+function runChildProcess(name: string, o: BenchOptions, profile: boolean): Promise<Figures[]> {
+  const nodeArgs = [
+    "--expose-gc",
+    // Lets a large run finish and report its peak RSS instead of dying at V8's default heap limit.
+    `--max-old-space-size=${MAX_HEAP_MIB}`,
+    ...(profile ? ["--cpu-prof", `--cpu-prof-dir=bench/profiles/${name}-w${o.workers}`] : []),
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...nodeArgs, MAIN, "--child", name, ...toArgs(o)], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let stdout = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (chunk: string) => {
+      stdout += chunk;
+    });
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      if (code !== 0) return reject(new Error(`benchmark ${name} exited with ${code}`));
+      try {
+        resolve(
+          stdout
+            .split("\n")
+            .filter((l) => l.startsWith("{"))
+            .map((l) => JSON.parse(l) as Figures),
+        );
+      } catch (error) {
+        reject(error);
+      }
+    });
+  });
+}
+
+async function runChild(names: readonly string[], o: BenchOptions): Promise<number> {
+  const name = names[0];
+  const emit = (benchmark: string, figures: object) => console.log(JSON.stringify({ benchmark, ...figures }));
+  switch (name) {
+    case "generate":
+    case "generate-postgres":
+    case "generate-pglite": {
+      const kinds: StoreKind[] =
+        name === "generate" ? ["postgres", "pglite"] : [name === "generate-pglite" ? "pglite" : "postgres"];
+      for (const figures of await generate(o, kinds)) emit("generate", figures);
+      break;
+    }
+    case "replay-pglite":
+    case "replay-postgres":
+      emit(name, await replay(o, name === "replay-pglite" ? "pglite" : "postgres"));
+      break;
+    case "close": {
+      const { verify, ...close } = await closeAndVerify(o);
+      emit("close", close);
+      emit("verify", verify as object);
+      break;
+    }
+    case "baseline":
+      emit("baseline", await baseline(o));
+      break;
+    case "ingest":
+      emit("ingest", await ingest(o));
+      break;
+    case "query":
+      emit("query", await query(o));
+      break;
+    default:
+      throw new RangeError(`unknown child benchmark ${String(name)}`);
+  }
+  return 0;
+}

@@ -1,0 +1,101 @@
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { IcmWorkspace } from "@icm/workflows";
+import type { FastifyInstance } from "fastify";
+import { datasetRef, openStore } from "../generate/dataset.js";
+import { ensureDataset } from "../generate/ensure.js";
+import { peakRssMiB, percentile, timed } from "../harness/measure.js";
+import type { BenchOptions } from "../harness/options.js";
+import type { LoadInput } from "./load.js";
+
+/** Distinct statements the load cycles through (every connection walks the same list). */
+const SAMPLE_STATEMENTS = 2_000;
+const SECRET = "bench-secret-bench-secret-bench-secret!";
+const ISSUER = "icm-bench";
+
+/** The slice of services/icm's API module this benchmark calls (loaded from its build at run time). */
+interface ApiModule {
+  buildApiApp(options: {
+    workspace: IcmWorkspace;
+    auth: { secret: string; issuer: string };
+  }): Promise<FastifyInstance>;
+  signToken(
+    claims: { sub: string; role: "finance" },
+    secret: string,
+    options: { issuer: string; expiresInSeconds: number },
+  ): Promise<string>;
+}
+
+/**
+ * GET /v1/statements/:repId/:period of the real API (services/icm, built) over an IcmWorkspace on the
+ * PostgreSQL dataset, under `connections` concurrent connections from autocannon in its own process.
+ * First every sampled statement is requested once in turn (cold: computed on first ask), then the load
+ * runs for `durationS` seconds (warm: answered from the engine's statement cache, plus the workspace's
+ * refresh round trip to the store that the route makes on every request).
+ */
+export async function query(o: BenchOptions): Promise<Record<string, unknown>> {
+  const ref = datasetRef(o, "postgres");
+  await ensureDataset(ref, o);
+  const store = await openStore(ref, o, 10);
+  const api = (await import(
+    new URL("../../../services/icm/dist/api/index.js", import.meta.url).href
+  )) as ApiModule;
+  const open = await timed(() => IcmWorkspace.open({ store }));
+  const workspace = open.value;
+  const app = await api.buildApiApp({ workspace, auth: { secret: SECRET, issuer: ISSUER } });
+  try {
+    const url = await app.listen({ port: 0, host: "127.0.0.1" });
+    const token = await api.signToken({ sub: "bench@example.com", role: "finance" }, SECRET, {
+      issuer: ISSUER,
+      expiresInSeconds: 3_600,
+    });
+    const paths = samplePaths(workspace);
+    const cold: number[] = [];
+    for (const path of paths) {
+      const t = await timed(async () => {
+        const response = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+        await response.arrayBuffer();
+        if (response.status !== 200) throw new Error(`GET ${path} answered ${response.status}`);
+      });
+      cold.push(t.ms);
+    }
+    cold.sort((a, b) => a - b);
+    const input: LoadInput = { url, connections: o.connections, durationS: o.durationS, token, paths };
+    const load = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      const child = fork(fileURLToPath(new URL("./load.js", import.meta.url)), [], {
+        stdio: ["ignore", "ignore", "inherit", "ipc"],
+      });
+      child.once("message", (m) => resolve(m as Record<string, unknown>));
+      child.once("error", reject);
+      child.once("exit", (code) => {
+        if (code !== 0) reject(new Error(`load generator exited with ${code}`));
+      });
+      child.send(input);
+    });
+    return {
+      api: "services/icm/src/api (buildApiApp), GET /v1/statements/:repId/:period",
+      openWorkspaceMs: open.ms,
+      statementsSampled: paths.length,
+      coldSequentialMs: { p50: percentile(cold, 50), p99: percentile(cold, 99) },
+      connections: o.connections,
+      durationS: o.durationS,
+      ...load,
+      targetP99Ms: 20,
+      peakRssMiB: peakRssMiB(),
+    };
+  } finally {
+    await app.close();
+    await store.close();
+  }
+}
+
+/** Every k-th rep's payout periods, deterministic, up to SAMPLE_STATEMENTS paths. */
+function samplePaths(workspace: IcmWorkspace): string[] {
+  const reps = workspace.reps();
+  const all: string[] = [];
+  for (const repId of reps)
+    for (const period of workspace.engineView.payoutPeriodsOf(repId))
+      all.push(`/v1/statements/${encodeURIComponent(repId)}/${encodeURIComponent(period)}`);
+  const step = Math.max(1, Math.floor(all.length / SAMPLE_STATEMENTS));
+  return all.filter((_, i) => i % step === 0).slice(0, SAMPLE_STATEMENTS);
+}
