@@ -109,6 +109,10 @@ await describeWith(["postgres"], "icm against PostgreSQL", () => {
       entries: unknown[];
     };
     expect(before.entries).toEqual([]);
+    // `icm as-of` is the same question as `statement --as-of`.
+    expect(JSON.parse((await run("--json", "as-of", "ana", "2026-Q2", String(close.position))).out)).toEqual(
+      before,
+    );
     const explained = await run("explain", "ana", "2026-Q2", ppa?.id ?? "");
     expect(explained.out).toContain("cancel-D-2");
     const diff = JSON.parse(

@@ -190,6 +190,18 @@ export function buildProgram(io: CliIo, outcome: Outcome): Command {
       else io.stdout.write(closeText(result));
     });
 
+  const printStatement = async (rep: string, period: string, asOfText: string | undefined) => {
+    const asOf =
+      asOfText === undefined
+        ? {}
+        : /^\d+$/.test(asOfText)
+          ? { position: Number(asOfText) }
+          : { time: asOfText };
+    const s = await withWorkspace(g(), (ws) => ws.statement(rep, period, asOf));
+    if (g().json) json(io, s);
+    else io.stdout.write(statementText(s));
+  };
+
   program
     .command("statement")
     .description("a rep's statement with every line's breakdown; --as-of a log position or an ISO time")
@@ -197,15 +209,17 @@ export function buildProgram(io: CliIo, outcome: Outcome): Command {
     .argument("<period>")
     .option("--as-of <position|time>", "what the statement said at a past log position or time")
     .action(async (rep: string, period: string, options: { asOf?: string }) => {
-      const asOf =
-        options.asOf === undefined
-          ? {}
-          : /^\d+$/.test(options.asOf)
-            ? { position: Number(options.asOf) }
-            : { time: options.asOf };
-      const s = await withWorkspace(g(), (ws) => ws.statement(rep, period, asOf));
-      if (g().json) json(io, s);
-      else io.stdout.write(statementText(s));
+      await printStatement(rep, period, options.asOf);
+    });
+
+  program
+    .command("as-of")
+    .description("what a rep's statement said at a past log position or ISO time (same as statement --as-of)")
+    .argument("<rep>")
+    .argument("<period>")
+    .argument("<position|time>")
+    .action(async (rep: string, period: string, asOf: string) => {
+      await printStatement(rep, period, asOf);
     });
 
   program
