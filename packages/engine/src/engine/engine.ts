@@ -60,6 +60,11 @@ export interface WhatIfResult {
 
 /** Historic (as-of) results never change; they are kept up to this many per cache, then the cache restarts. */
 const MAX_HISTORIC_CACHE = 20_000;
+/**
+ * Latest statements are kept for this many reps, least recently used dropped first: a statement is large
+ * (~110 KB) and cheap to rebuild from the rep's cached ledger, so holding every rep's only feeds the GC.
+ */
+const MAX_LATEST_STATEMENT_REPS = 256;
 /** The id of the hypothetical deal (it exists only in the throw-away copy of the engine). */
 const WHAT_IF_DEAL_ID = "what-if:deal";
 /** Who holds the rest of a what-if deal when the rep's share is below 1. */
@@ -110,13 +115,19 @@ export class Engine {
         (this.touches.get(repId) ?? []).filter((t) => t.position > after && t.position <= through),
       cacheGet: (repId, periodId, key) =>
         key === "L"
-          ? this.latestStatements.get(repId)?.get(periodId)
+          ? this.latestStatementsOf(repId)?.get(periodId)
           : this.historicStatements.get(`${repId}|${periodId}|${key}`),
       cacheSet: (repId, periodId, key, statement) => {
         if (key !== "L") return boundedSet(this.historicStatements, `${repId}|${periodId}|${key}`, statement);
-        let byPeriod = this.latestStatements.get(repId);
+        let byPeriod = this.latestStatementsOf(repId);
         if (byPeriod === undefined) {
           byPeriod = new Map();
+          // Map order is insertion order: the first key is the rep used least recently.
+          while (this.latestStatements.size >= MAX_LATEST_STATEMENT_REPS) {
+            const oldest = this.latestStatements.keys().next();
+            if (oldest.done === true) break;
+            this.latestStatements.delete(oldest.value);
+          }
           this.latestStatements.set(repId, byPeriod);
         }
         byPeriod.set(periodId, statement);
@@ -305,6 +316,16 @@ export class Engine {
       { repId, share },
       { repId: WHAT_IF_OTHERS, share: rest.toFixed() },
     ];
+  }
+
+  /** The rep's cached latest statements, marked as most recently used. */
+  private latestStatementsOf(repId: string): Map<string, Statement> | undefined {
+    const byPeriod = this.latestStatements.get(repId);
+    if (byPeriod !== undefined) {
+      this.latestStatements.delete(repId);
+      this.latestStatements.set(repId, byPeriod);
+    }
+    return byPeriod;
   }
 
   private statementAt(repId: string, periodId: string, position: number): Statement {

@@ -63,6 +63,8 @@ export interface PlanSegment {
 }
 
 const END_OF_LOG = Number.MAX_SAFE_INTEGER;
+/** Memoized latest plan lookups are dropped wholesale past this many (bounded memory). */
+const MAX_LATEST_LOOKUPS = 100_000;
 /** Management chains are short; the bound stops a cycle in bad hierarchy data from looping. */
 const MAX_CHAIN_DEPTH = 64;
 
@@ -131,6 +133,12 @@ export class Facts {
   private readonly disputes = new Map<string, { raised: DisputeFact; resolved: SourceRef[] }>();
   private readonly disputesByRep = new Map<string, string[]>();
   private readonly revisions = new Revisions();
+  /**
+   * Plan lookups as of the latest position, by rep and business date. The answer depends only on the
+   * rep's assignments and the published plans, so it is dropped whenever either changes; replay asks the
+   * same question for every deal of a rep and of the reps they manage.
+   */
+  private readonly latestLookups = new Map<string, PlanLookup>();
 
   get lastPosition(): number {
     return this.last;
@@ -196,6 +204,7 @@ export class Facts {
           const problem = parsed.issues.map((i) => `${i.path}: ${i.rule}`).join("; ");
           this.plans.set(key, { ok: false, planId: d.planId, version: d.version, problem, source });
         }
+        this.latestLookups.clear();
         this.revisions.touchAll(position);
         break;
       }
@@ -210,6 +219,7 @@ export class Facts {
           position,
           eventId: event.eventId,
         });
+        this.latestLookups.clear();
         this.revisions.touchRep(d.repId, position);
         this.touchManagersOf(d.repId, undefined, position);
         break;
@@ -357,6 +367,18 @@ export class Facts {
 
   /** The plan assignment in force for a rep on a business date and its published version, or why not. */
   planLookup(repId: string, date: string, throughPosition: number = END_OF_LOG): PlanLookup {
+    // Only the latest view is memoized: an as-of query must not see assignments recorded after it.
+    if (throughPosition < this.last) return this.lookupUncached(repId, date, throughPosition);
+    const key = `${repId}\u0000${date}`;
+    const hit = this.latestLookups.get(key);
+    if (hit !== undefined) return hit;
+    const found = this.lookupUncached(repId, date, throughPosition);
+    if (this.latestLookups.size >= MAX_LATEST_LOOKUPS) this.latestLookups.clear();
+    this.latestLookups.set(key, found);
+    return found;
+  }
+
+  private lookupUncached(repId: string, date: string, throughPosition: number): PlanLookup {
     const assignment = this.assignments.planOn(repId, date, throughPosition);
     if (assignment === undefined) return { status: "no_plan_assignment" };
     return this.resolveAssignment(assignment, throughPosition);
