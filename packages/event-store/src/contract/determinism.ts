@@ -27,6 +27,34 @@ const event = (
   metadata,
 });
 
+/** A two-event batch on one stream; the script appends it once, then retries it byte for byte. */
+const DEAL_BATCH: readonly EventToAppend[] = [
+  event(
+    "det-2",
+    "DealClosed",
+    {
+      dealId: "d1",
+      amount: "1250.00",
+      currency: "EUR",
+      closeDate: "2026-03-15",
+      product: "widgets",
+      dealType: "new",
+      splits: [
+        { repId: "r1", share: "0.6" },
+        { repId: "r2", share: "0.4" },
+      ],
+    },
+    { source: "crm", correlationId: "c-1" },
+  ),
+  event("det-3", "PaymentReceived", {
+    paymentId: "p1",
+    dealId: "d1",
+    amount: "625.005",
+    currency: "EUR",
+    receivedDate: "2026-04-01",
+  }),
+];
+
 /**
  * A fixed command script (contract behaviour 22): interleaved streams, a multi-event batch, a refused stale
  * write, an idempotent retry, unicode, decimals and big integers as strings. Ids are fixed, so every adapter
@@ -48,32 +76,7 @@ export const DETERMINISM_SCRIPT: readonly ScriptStep[] = [
   {
     streamId: "deal-d1",
     expected: STREAM_DOES_NOT_EXIST,
-    events: [
-      event(
-        "det-2",
-        "DealClosed",
-        {
-          dealId: "d1",
-          amount: "1250.00",
-          currency: "EUR",
-          closeDate: "2026-03-15",
-          product: "widgets",
-          dealType: "new",
-          splits: [
-            { repId: "r1", share: "0.6" },
-            { repId: "r2", share: "0.4" },
-          ],
-        },
-        { source: "crm", correlationId: "c-1" },
-      ),
-      event("det-3", "PaymentReceived", {
-        paymentId: "p1",
-        dealId: "d1",
-        amount: "625.005",
-        currency: "EUR",
-        receivedDate: "2026-04-01",
-      }),
-    ],
+    events: DEAL_BATCH,
   },
   {
     streamId: "rep-r1",
@@ -108,32 +111,7 @@ export const DETERMINISM_SCRIPT: readonly ScriptStep[] = [
   {
     streamId: "deal-d1",
     expected: STREAM_DOES_NOT_EXIST,
-    events: [
-      event(
-        "det-2",
-        "DealClosed",
-        {
-          dealId: "d1",
-          amount: "1250.00",
-          currency: "EUR",
-          closeDate: "2026-03-15",
-          product: "widgets",
-          dealType: "new",
-          splits: [
-            { repId: "r1", share: "0.6" },
-            { repId: "r2", share: "0.4" },
-          ],
-        },
-        { source: "crm", correlationId: "c-1" },
-      ),
-      event("det-3", "PaymentReceived", {
-        paymentId: "p1",
-        dealId: "d1",
-        amount: "625.005",
-        currency: "EUR",
-        receivedDate: "2026-04-01",
-      }),
-    ],
+    events: DEAL_BATCH,
   },
   {
     streamId: "rep-r1",
