@@ -1,3 +1,4 @@
+import { type PlanDefinition, SECTION_8_PLAN } from "@icm/engine";
 import { type DomainEvent, makeEvent } from "@icm/events";
 
 /**
@@ -27,29 +28,11 @@ function mulberry32(seed: number): () => number {
 const pad = (n: number, width: number) => String(n).padStart(width, "0");
 export const sampleRepId = (index: number) => `R-${pad(index, 4)}`;
 
-export const SAMPLE_PLAN_DEFINITION = {
-  currency: "USD",
-  rounding: { mode: "HALF_EVEN", scale: 2 },
-  quotaPeriod: "quarter",
-  payoutPeriod: "month",
-  measure: "amount",
-  cumulative: "period",
-  paymentTiming: { kind: "on_close" },
+/** DOMAIN.md §8's plan, with a 90-day clawback by recompute so cancellations change statements. */
+export const SAMPLE_PLAN_DEFINITION: PlanDefinition = {
+  ...SECTION_8_PLAN,
   clawback: { windowDays: 90, method: "recompute" },
-  components: [
-    {
-      kind: "rate_table",
-      id: "commission",
-      name: "Commission",
-      method: "marginal",
-      bands: [
-        { from: "0", to: "1", rate: "0.10" },
-        { from: "1", to: "1.5", rate: "0.15" },
-        { from: "1.5", to: null, rate: "0.20" },
-      ],
-    },
-  ],
-} as const;
+};
 
 export function sampleHistory(options: SampleHistoryOptions): DomainEvent[] {
   const random = mulberry32(options.seed ?? 1);
