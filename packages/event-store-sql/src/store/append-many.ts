@@ -4,7 +4,6 @@ import {
   type EventStoreError,
   type ExpectedRevision,
   ExpectedVersionConflictError,
-  eventChainHash,
   type IdempotencyConflictDetail,
   IdempotencyConflictError,
   PartialDuplicateAppendError,
@@ -14,7 +13,7 @@ import { GENESIS_HASH } from "@icm/events";
 import type { SqlQueryable } from "../executor/types.js";
 import type { StoreTables } from "../schema/identifiers.js";
 import { INSERT_CHUNK_ROWS } from "./append.js";
-import { type PreparedEvent, toSafeInteger } from "./validate.js";
+import { type PreparedEvent, preparedChainHash, toSafeInteger } from "./validate.js";
 
 /** One item of appendMany after the structural checks: ready to decide, or already refused. */
 export type PreparedItem =
@@ -229,7 +228,7 @@ async function linkChain(
   rows.forEach((row, index) => {
     row.globalPosition = positions[index] as number;
     row.prevHash = prevHash;
-    row.hash = eventChainHash(prevHash, row.streamId, row.streamPosition, row.prepared.event);
+    row.hash = preparedChainHash(prevHash, row.streamId, row.streamPosition, row.prepared);
     prevHash = row.hash;
   });
 }

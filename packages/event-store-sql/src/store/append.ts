@@ -3,7 +3,6 @@ import {
   type AppendResult,
   type ExpectedRevision,
   ExpectedVersionConflictError,
-  eventChainHash,
   type IdempotencyConflictDetail,
   IdempotencyConflictError,
   PartialDuplicateAppendError,
@@ -12,7 +11,7 @@ import {
 import { GENESIS_HASH } from "@icm/events";
 import type { SqlQueryable } from "../executor/types.js";
 import type { StoreTables } from "../schema/identifiers.js";
-import { type PreparedEvent, toSafeInteger } from "./validate.js";
+import { type PreparedEvent, preparedChainHash, toSafeInteger } from "./validate.js";
 
 /** Rows per INSERT statement: bounds statement size; a 5,000-event batch is still one transaction. */
 export const INSERT_CHUNK_ROWS = 1_000;
@@ -85,7 +84,7 @@ export async function appendInTransaction(
   const rows = batch.map((prepared, index) => {
     const streamPosition = currentRevision + index + 1;
     const globalPosition = globalPositions[index] as number;
-    const hash = eventChainHash(prevHash, streamId, streamPosition, prepared.event);
+    const hash = preparedChainHash(prevHash, streamId, streamPosition, prepared);
     const row = { prepared, streamPosition, globalPosition, prevHash, hash };
     prevHash = hash;
     positions.push({ eventId: prepared.event.eventId, streamPosition, globalPosition });

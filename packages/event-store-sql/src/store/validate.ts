@@ -1,4 +1,10 @@
-import { assertValidAppend, contentHash, type EventToAppend, type ExpectedRevision } from "@icm/event-store";
+import {
+  assertValidAppend,
+  contentHashFromText,
+  type EventToAppend,
+  type ExpectedRevision,
+  eventChainHashFromText,
+} from "@icm/event-store";
 import { canonicalJson, decodeCanonical, type JsonObject } from "@icm/events";
 
 /** One event of a validated batch, with the text that will be stored and its idempotency hash. */
@@ -35,8 +41,30 @@ export function prepareAppend(
       data: decodeCanonical(dataText) as JsonObject,
       metadata: decodeCanonical(metadataText) as JsonObject,
     };
-    return { event, dataText, metadataText, contentHash: contentHash(streamId, event) };
+    return {
+      event,
+      dataText,
+      metadataText,
+      contentHash: contentHashFromText(streamId, event, dataText, metadataText),
+    };
   });
+}
+
+/** The event's chain link, hashed from the text that is stored (no second encoding of data and metadata). */
+export function preparedChainHash(
+  prevHash: string,
+  streamId: string,
+  streamPosition: number,
+  prepared: PreparedEvent,
+): string {
+  return eventChainHashFromText(
+    prevHash,
+    streamId,
+    streamPosition,
+    prepared.event,
+    prepared.dataText,
+    prepared.metadataText,
+  );
 }
 
 /** Integers come back from drivers as number, bigint or string (int8); positions must be safe integers. */

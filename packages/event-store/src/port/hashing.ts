@@ -1,4 +1,4 @@
-import { canonicalBytes, canonicalDigest, chainHash } from "@icm/events";
+import { canonicalBytes, canonicalDigest, canonicalJson, chainHash, sha256Hex } from "@icm/events";
 import type { EventToAppend } from "./types.js";
 
 /**
@@ -40,3 +40,38 @@ export function contentHash(streamId: string, event: EventToAppend): string {
     metadata: event.metadata,
   });
 }
+
+/**
+ * The same two hashes from data and metadata that are already canonical JSON text. The SQL store encodes
+ * them once for storage; re-encoding the objects for each hash was half of the append path's canonical
+ * JSON work. The wrappers below spell out canonicalJson's output for these fixed key sets (keys in UTF-16
+ * order); a law in hashing.unit.spec.ts proves they equal contentHash and eventChainHash byte for byte.
+ */
+export function contentHashFromText(
+  streamId: string,
+  event: Pick<EventToAppend, "type" | "schemaVersion">,
+  dataText: string,
+  metadataText: string,
+): string {
+  return sha256Hex(
+    `{"data":${dataText},"metadata":${metadataText},"schemaVersion":${canonicalJson(event.schemaVersion)},` +
+      `"streamId":${canonicalJson(streamId)},"type":${canonicalJson(event.type)}}`,
+  );
+}
+
+export function eventChainHashFromText(
+  prevHash: string,
+  streamId: string,
+  streamPosition: number,
+  event: Pick<EventToAppend, "eventId" | "type" | "schemaVersion">,
+  dataText: string,
+  metadataText: string,
+): string {
+  const text =
+    `{"data":${dataText},"eventId":${canonicalJson(event.eventId)},"metadata":${metadataText},` +
+    `"schemaVersion":${canonicalJson(event.schemaVersion)},"streamId":${canonicalJson(streamId)},` +
+    `"streamPosition":${canonicalJson(streamPosition)},"type":${canonicalJson(event.type)}}`;
+  return chainHash(prevHash, textEncoder.encode(text));
+}
+
+const textEncoder = new TextEncoder();
