@@ -46,10 +46,23 @@ export const PERIOD_MONTHS: Readonly<Record<PeriodKind, number>> = Object.freeze
   year: 12,
 });
 
+// Zones already found valid: asking the zone database builds an Intl formatter (tens of microseconds), and
+// every period lookup that misses its cache validates the calendar. Keyed by the zone name, not the calendar
+// object, so a calendar object changed after a check is still checked. Bounded like the period caches.
+const validZones = new Set<string>();
+
+function isValidZone(timeZone: string): boolean {
+  if (validZones.has(timeZone)) return true;
+  if (!IANAZone.isValidZone(timeZone)) return false;
+  if (validZones.size >= CACHE_LIMIT) validZones.clear();
+  validZones.add(timeZone);
+  return true;
+}
+
 export function assertCalendar(calendar: CompanyCalendar): void {
   if (typeof calendar !== "object" || calendar === null) throw new RangeError("calendar must be an object");
   const { timeZone, fiscalYearStartMonth } = calendar;
-  if (typeof timeZone !== "string" || !IANAZone.isValidZone(timeZone)) {
+  if (typeof timeZone !== "string" || !isValidZone(timeZone)) {
     throw new RangeError(
       `calendar time zone must be an IANA zone such as America/New_York, got ${JSON.stringify(timeZone)}`,
     );
@@ -120,8 +133,13 @@ function zoneOffsetMinutes(timeZone: string, utcMs: number): number {
 // Period lookups run once per deal; the number of distinct (calendar, kind, date) keys is small (days ×
 // kinds × calendars), so a Map cache pays off. The limit keeps memory bounded if fed garbage dates.
 const CACHE_LIMIT = 100_000;
-const containingCache = new Map<string, Period>();
 const idCache = new Map<string, Period>();
+/**
+ * periodContaining results per fiscal start month and kind, keyed by the date itself: a composite string
+ * key would be built (and hashed) on every call, and this runs several times per event in replay.
+ */
+const containingCaches = new Map<number, Map<string, Map<string, Period>>>();
+let containingCount = 0;
 
 function remember(cache: Map<string, Period>, key: string, period: Period): Period {
   if (cache.size >= CACHE_LIMIT) cache.clear();
@@ -176,8 +194,8 @@ function assertKind(kind: PeriodKind): void {
 /** The month, fiscal quarter or fiscal year containing a business date. */
 export function periodContaining(calendar: CompanyCalendar, kind: PeriodKind, date: string): Period {
   const startMonth = calendar.fiscalYearStartMonth;
-  const key = `${startMonth}|${kind}|${date}`;
-  const cached = containingCache.get(key);
+  let cache = containingCaches.get(startMonth)?.get(kind);
+  const cached = cache?.get(date);
   if (cached !== undefined) return cached;
   assertCalendar(calendar);
   assertKind(kind);
@@ -202,7 +220,23 @@ export function periodContaining(calendar: CompanyCalendar, kind: PeriodKind, da
     const start = shiftMonth(fyStart.year, fyStart.month, (quarter - 1) * 3);
     period = buildPeriod("quarter", `${pad(fiscalYear, 4)}-Q${quarter}`, fiscalYear, start);
   }
-  return remember(containingCache, key, period);
+  if (containingCount >= CACHE_LIMIT) {
+    containingCaches.clear();
+    containingCount = 0;
+    cache = undefined;
+  }
+  if (cache === undefined) {
+    let byKind = containingCaches.get(startMonth);
+    if (byKind === undefined) {
+      byKind = new Map();
+      containingCaches.set(startMonth, byKind);
+    }
+    cache = new Map();
+    byKind.set(kind, cache);
+  }
+  cache.set(date, period);
+  containingCount += 1;
+  return period;
 }
 
 const MONTH_ID = /^(\d{4})-(0[1-9]|1[0-2])$/;

@@ -7,13 +7,27 @@
 
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+/**
+ * Dates already found valid. Every deal date is checked several times per event in replay (business date,
+ * period lookups, day arithmetic), and the regex allocates a match each time; the set of distinct dates is
+ * small. Bounded: cleared past the limit.
+ */
+const validDates = new Set<string>();
+const VALID_DATES_LIMIT = 100_000;
+
 export function isBusinessDate(text: string): boolean {
+  if (validDates.has(text)) return true;
   const match = DATE_PATTERN.exec(text);
   if (!match) return false;
   const year = Number(match[1]);
   const month = Number(match[2]);
   const day = Number(match[3]);
-  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+  const valid = month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+  if (valid) {
+    if (validDates.size >= VALID_DATES_LIMIT) validDates.clear();
+    validDates.add(text);
+  }
+  return valid;
 }
 
 export function assertBusinessDate(text: string, what = "date"): void {

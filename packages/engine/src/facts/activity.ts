@@ -151,6 +151,35 @@ export function quotaPeriodsWithActivity(
   throughPosition: number,
   fromDate?: string,
 ): string[] {
+  if (throughPosition >= facts.lastPosition) return latestQuotaPeriodsWithActivity(facts, repId, fromDate);
+  return scanQuotaPeriodsWithActivity(facts, repId, throughPosition, fromDate);
+}
+
+/**
+ * quotaPeriodsWithActivity at the latest position, from the deal-activity index Facts keeps up to date
+ * (the hot path: affectedBy asks it for every rep and manager of every deal event). Same answer as the scan,
+ * which activity.unit.spec.ts checks event by event on generated histories.
+ */
+function latestQuotaPeriodsWithActivity(facts: Facts, repId: string, fromDate?: string): string[] {
+  const calendar = facts.calendar();
+  const fromMonth = fromDate === undefined ? undefined : monthOf(addDays(`${monthOf(fromDate)}-01`, -1));
+  const ids = new Set(facts.latestDealQuotaPeriods(repId, fromMonth));
+  for (const periodId of facts.quotaPeriodIds(repId)) ids.add(periodId);
+  for (const adjustment of facts.adjustmentsFor(repId)) {
+    const end = parsePeriodId(calendar, adjustment.period).end;
+    ids.add(facts.homeQuotaPeriod(repId, end).id);
+  }
+  if (fromDate === undefined) return [...ids].sort();
+  return [...ids].filter((id) => parsePeriodId(calendar, id).end >= fromDate).sort();
+}
+
+/** quotaPeriodsWithActivity by scanning every deal of the rep and their reports: any position. */
+function scanQuotaPeriodsWithActivity(
+  facts: Facts,
+  repId: string,
+  throughPosition: number,
+  fromDate?: string,
+): string[] {
   const ids = new Set(activeQuotaPeriodIds(facts, repId, throughPosition, fromDate));
   if (facts.hasEverHadReports(repId)) {
     const calendar = facts.calendar(throughPosition);

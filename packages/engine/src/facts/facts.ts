@@ -12,6 +12,7 @@ import { type Assignment, FxRates, ManagerHierarchy, PlanAssignments } from "../
 import { parsePlanDefinition } from "../plan/index.js";
 import type { PlanVersion } from "../plan/types.js";
 import { affectedBy, quotaPeriodsWithActivity } from "./activity.js";
+import { ActivityIndex } from "./activity-index.js";
 import { type CompiledPlan, compilePlan } from "./compiled-plan.js";
 import { DealHistory } from "./deals.js";
 import { Revisions } from "./revisions.js";
@@ -67,6 +68,8 @@ const END_OF_LOG = Number.MAX_SAFE_INTEGER;
 const MAX_LATEST_LOOKUPS = 100_000;
 /** Management chains are short; the bound stops a cycle in bad hierarchy data from looping. */
 const MAX_CHAIN_DEPTH = 64;
+/** Memoized ever-manager / ever-report closures are dropped wholesale past this many (bounded memory). */
+const MAX_CLOSURES = 100_000;
 
 function monthOf(rawDate: string): string {
   return rawDate.slice(0, 7);
@@ -135,10 +138,28 @@ export class Facts {
   private readonly revisions = new Revisions();
   /**
    * Plan lookups as of the latest position, by rep and business date. The answer depends only on the
-   * rep's assignments and the published plans, so it is dropped whenever either changes; replay asks the
-   * same question for every deal of a rep and of the reps they manage.
+   * rep's assignments and the published plans, so it is dropped whenever either changes (per rep for an
+   * assignment); replay asks the same question for every deal of a rep and of the reps they manage. Nested
+   * by rep then date, so a hit builds no composite key.
    */
-  private readonly latestLookups = new Map<string, PlanLookup>();
+  private readonly latestLookups = new Map<string, Map<string, PlanLookup>>();
+  private latestLookupCount = 0;
+  /**
+   * everManagersOf / everReportsOf closures (sorted, shared: never handed out without a copy). They only
+   * change when a manager link is added, which clears them; replay asks for them on every deal event.
+   */
+  private readonly managerClosures = new Map<string, readonly string[]>();
+  private readonly reportClosures = new Map<string, readonly string[]>();
+  /** Quota periods with deal activity per rep at the latest position, kept up to date in apply. */
+  private readonly activity = new ActivityIndex({
+    calendar: () => this.calendar(),
+    homeQuotaPeriod: (repId, date) => this.homeQuotaPeriod(repId, date),
+    planHasOverlay: (repId, date) =>
+      this.planFor(repId, date)?.compiled.components.some((c) => c.kind === "overlay") ?? false,
+    everManagers: (repId) => this.managerClosure(repId),
+    everReports: (repId) => this.reportClosure(repId, MAX_CHAIN_DEPTH),
+    hasEverHadReports: (repId) => this.hasEverHadReports(repId),
+  });
 
   get lastPosition(): number {
     return this.last;
@@ -161,6 +182,7 @@ export class Facts {
           fiscalYearStartMonth: event.data.fiscalYearStartMonth,
         };
         this.calendars.push({ calendar, position });
+        this.activity.invalidateAll();
         this.revisions.touchAll(position);
         break;
       }
@@ -205,6 +227,8 @@ export class Facts {
           this.plans.set(key, { ok: false, planId: d.planId, version: d.version, problem, source });
         }
         this.latestLookups.clear();
+        this.latestLookupCount = 0;
+        this.activity.invalidateAll();
         this.revisions.touchAll(position);
         break;
       }
@@ -219,7 +243,9 @@ export class Facts {
           position,
           eventId: event.eventId,
         });
-        this.latestLookups.clear();
+        this.latestLookupCount -= this.latestLookups.get(d.repId)?.size ?? 0;
+        this.latestLookups.delete(d.repId);
+        this.activity.invalidate(d.repId);
         this.revisions.touchRep(d.repId, position);
         this.touchManagersOf(d.repId, undefined, position);
         break;
@@ -369,12 +395,21 @@ export class Facts {
   planLookup(repId: string, date: string, throughPosition: number = END_OF_LOG): PlanLookup {
     // Only the latest view is memoized: an as-of query must not see assignments recorded after it.
     if (throughPosition < this.last) return this.lookupUncached(repId, date, throughPosition);
-    const key = `${repId}\u0000${date}`;
-    const hit = this.latestLookups.get(key);
+    let byDate = this.latestLookups.get(repId);
+    const hit = byDate?.get(date);
     if (hit !== undefined) return hit;
     const found = this.lookupUncached(repId, date, throughPosition);
-    if (this.latestLookups.size >= MAX_LATEST_LOOKUPS) this.latestLookups.clear();
-    this.latestLookups.set(key, found);
+    if (this.latestLookupCount >= MAX_LATEST_LOOKUPS) {
+      this.latestLookups.clear();
+      this.latestLookupCount = 0;
+      byDate = undefined;
+    }
+    if (byDate === undefined) {
+      byDate = new Map();
+      this.latestLookups.set(repId, byDate);
+    }
+    byDate.set(date, found);
+    this.latestLookupCount += 1;
     return found;
   }
 
@@ -489,6 +524,13 @@ export class Facts {
 
   /** Reps who ever reported to the manager, at any depth (bounded), sorted. */
   everReportsOf(managerId: string, maxDepth: number = MAX_CHAIN_DEPTH): string[] {
+    return [...this.reportClosure(managerId, maxDepth)];
+  }
+
+  private reportClosure(managerId: string, maxDepth: number): readonly string[] {
+    const key = `${Math.min(maxDepth, MAX_CHAIN_DEPTH)}\u0000${managerId}`;
+    const cached = this.reportClosures.get(key);
+    if (cached !== undefined) return cached;
     const found = new Set<string>();
     let frontier = [managerId];
     for (let depth = 0; depth < Math.min(maxDepth, MAX_CHAIN_DEPTH) && frontier.length > 0; depth += 1) {
@@ -503,7 +545,10 @@ export class Facts {
       }
       frontier = next;
     }
-    return [...found].sort();
+    const sorted = [...found].sort();
+    if (this.reportClosures.size >= MAX_CLOSURES) this.reportClosures.clear();
+    this.reportClosures.set(key, sorted);
+    return sorted;
   }
 
   /**
@@ -639,6 +684,12 @@ export class Facts {
 
   /** Managers the rep ever had, at any depth (bounded), sorted. */
   everManagersOf(repId: string): string[] {
+    return [...this.managerClosure(repId)];
+  }
+
+  private managerClosure(repId: string): readonly string[] {
+    const cached = this.managerClosures.get(repId);
+    if (cached !== undefined) return cached;
     const found = new Set<string>();
     let frontier = [repId];
     for (let depth = 0; depth < MAX_CHAIN_DEPTH && frontier.length > 0; depth += 1) {
@@ -653,7 +704,19 @@ export class Facts {
       }
       frontier = next;
     }
-    return [...found].sort();
+    const sorted = [...found].sort();
+    if (this.managerClosures.size >= MAX_CLOSURES) this.managerClosures.clear();
+    this.managerClosures.set(repId, sorted);
+    return sorted;
+  }
+
+  /**
+   * Quota periods (unsorted) of the rep's deal activity at the latest position: own deals and
+   * cancellations and, where the rep's plan has an overlay, reports' deals; with fromMonth only deals indexed
+   * in that month or later. The latest-position part of quotaPeriodsWithActivity (see activity.ts).
+   */
+  latestDealQuotaPeriods(repId: string, fromMonth: string | undefined): string[] {
+    return this.activity.dealPeriods(repId, fromMonth);
   }
 
   private noteRep(repId: string): void {
@@ -675,15 +738,31 @@ export class Facts {
     this.hierarchy.setManager(repId, managerId, effectiveDate, position);
     pushTo(this.managerFacts, repId, { ...source, effectiveDate });
     if (managerId !== null) {
+      // A new link only adds reports, and only to the manager and the managers above them: each of those
+      // gets the overlay activity of exactly the reports it gains.
+      const above = [managerId, ...this.managerClosure(managerId)];
+      const before = new Map(above.map((m) => [m, this.reportClosure(m, MAX_CHAIN_DEPTH)]));
       addTo(this.everManagers, repId, managerId);
       addTo(this.everReports, managerId, repId);
+      this.managerClosures.clear();
+      this.reportClosures.clear();
+      for (const manager of new Set([...above, ...this.managerClosure(managerId)])) {
+        const previous = before.get(manager);
+        const after = this.reportClosure(manager, MAX_CHAIN_DEPTH);
+        const had = new Set(previous ?? []);
+        const gained = after.filter((r) => !had.has(r));
+        // Newly above the rep through a cycle, or (never expected) a report lost: rebuild from scratch.
+        if (previous === undefined || after.length !== had.size + gained.length)
+          this.activity.invalidate(manager);
+        else if (gained.length > 0) this.activity.addReports(manager, gained);
+      }
       this.touchManagersOf(repId, undefined, position);
     }
     this.revisions.touchRep(repId, position);
   }
 
   private touchManagersOf(repId: string, months: readonly string[] | undefined, position: number): void {
-    for (const manager of this.everManagersOf(repId)) {
+    for (const manager of this.managerClosure(repId)) {
       if (months === undefined) this.revisions.touchRep(manager, position);
       else for (const month of months) this.revisions.touchRepMonth(manager, month, position);
     }
@@ -704,6 +783,7 @@ export class Facts {
   private indexDeal(history: DealHistory, extraRawDate: string | undefined, position: number): void {
     const state = history.stateAt(position);
     if (state === undefined) return;
+    this.activity.noteDeal(state);
     const month = monthOf(state.closeDate);
     for (const split of state.splits) {
       this.noteRep(split.repId);
@@ -731,7 +811,7 @@ export class Facts {
       for (const split of version.splits) reps.add(split.repId);
     }
     for (const repId of reps) {
-      for (const who of [repId, ...this.everManagersOf(repId)]) {
+      for (const who of [repId, ...this.managerClosure(repId)]) {
         this.revisions.noteCurrency(who, state.currency);
         for (const m of months) this.revisions.touchRepMonth(who, m, position);
       }

@@ -1,0 +1,197 @@
+import { type CompanyCalendar, type Period, toBusinessDate } from "../calendar/index.js";
+import type { DealState } from "./types.js";
+
+/**
+ * What one deal contributes to one rep's activity at the latest position. `close`/`cancel` are the raw
+ * dates of the latest version when the rep is in its splits (else undefined); `maxMonth` is the latest raw
+ * close-date month the deal was ever indexed under for the rep, which is what the scan's `fromMonth`
+ * filter (allDealsOf) looks at, so the index answers the same question with the same quirks.
+ */
+interface Contribution {
+  readonly close: string | undefined;
+  readonly cancel: string | undefined;
+  readonly maxMonth: string;
+}
+
+/** quota period id → maxMonth → how many contributions land there. Only positive counts are kept. */
+type Summary = Map<string, Map<string, number>>;
+
+/** What the index needs from Facts, all as of the latest position. */
+export interface ActivityView {
+  calendar(): CompanyCalendar;
+  homeQuotaPeriod(repId: string, businessDate: string): Period;
+  planHasOverlay(repId: string, businessDate: string): boolean;
+  everManagers(repId: string): readonly string[];
+  everReports(repId: string): readonly string[];
+  hasEverHadReports(repId: string): boolean;
+}
+
+function bump(summary: Summary, periodId: string, maxMonth: string, delta: number): void {
+  let months = summary.get(periodId);
+  if (months === undefined) {
+    months = new Map();
+    summary.set(periodId, months);
+  }
+  const count = (months.get(maxMonth) ?? 0) + delta;
+  if (count > 0) months.set(maxMonth, count);
+  else {
+    months.delete(maxMonth);
+    if (months.size === 0) summary.delete(periodId);
+  }
+}
+
+function sameContribution(a: Contribution, b: Contribution): boolean {
+  return a.close === b.close && a.cancel === b.cancel && a.maxMonth === b.maxMonth;
+}
+
+/**
+ * The quota periods with deal activity per rep at the latest position, maintained as deals arrive, so that
+ * `quotaPeriodsWithActivity` at the latest position costs the number of the rep's periods instead of a
+ * rescan of every deal of the rep and of their whole team (which made replay quadratic in history).
+ *
+ * Per-deal contributions are kept always; the per-rep summaries (period → months) depend on the rep's plan
+ * (quota-period kind, overlay component), the calendar and the reports the rep ever had, so they are built
+ * lazily and dropped when any of those change; while built, deal changes update them by delta. Memory is
+ * one entry per (rep, deal) plus one summary per rep: bounded by the facts themselves.
+ */
+export class ActivityIndex {
+  private readonly byRep = new Map<string, Map<string, Contribution>>();
+  /** Every rep the deal was ever indexed under (an amendment that drops a rep keeps its entry). */
+  private readonly repsByDeal = new Map<string, string[]>();
+  private readonly summaries = new Map<string, Summary>();
+
+  constructor(private readonly view: ActivityView) {}
+
+  /** Records the deal's latest state, just indexed under each of its split reps at its close month. */
+  noteDeal(state: DealState): void {
+    const month = state.closeDate.slice(0, 7);
+    let reps = this.repsByDeal.get(state.dealId);
+    if (reps === undefined) {
+      reps = [];
+      this.repsByDeal.set(state.dealId, reps);
+    }
+    for (const split of state.splits) if (!reps.includes(split.repId)) reps.push(split.repId);
+    for (const repId of reps) {
+      let contributions = this.byRep.get(repId);
+      if (contributions === undefined) {
+        contributions = new Map();
+        this.byRep.set(repId, contributions);
+      }
+      const old = contributions.get(state.dealId);
+      const inSplits = state.splits.some((s) => s.repId === repId);
+      let maxMonth = old?.maxMonth ?? month;
+      if (inSplits && month > maxMonth) maxMonth = month;
+      const next: Contribution = inSplits
+        ? { close: state.closeDate, cancel: state.cancellation?.cancelDate, maxMonth }
+        : { close: undefined, cancel: undefined, maxMonth };
+      if (old !== undefined && sameContribution(old, next)) continue;
+      if (old !== undefined) this.apply(repId, old, -1);
+      contributions.set(state.dealId, next);
+      this.apply(repId, next, 1);
+    }
+  }
+
+  /** The rep's plan changed: its own periods and overlay eligibility are stale. */
+  invalidate(repId: string): void {
+    this.summaries.delete(repId);
+  }
+
+  /**
+   * The manager now also has these reports (a new manager link): adds their deals' overlay activity to the
+   * manager's summary if it is built, instead of rebuilding it from the whole team.
+   */
+  addReports(managerId: string, reportIds: readonly string[]): void {
+    const summary = this.summaries.get(managerId);
+    if (summary === undefined) return;
+    const calendar = this.view.calendar();
+    for (const reportId of reportIds) {
+      for (const c of this.byRep.get(reportId)?.values() ?? [])
+        this.addOverlay(summary, calendar, managerId, c, 1);
+    }
+  }
+
+  /** Calendar or plan publication: every summary is stale. */
+  invalidateAll(): void {
+    this.summaries.clear();
+  }
+
+  /**
+   * Quota periods (unsorted, no duplicates) of the rep's own deals and cancellations and, when the rep
+   * ever had reports, of reports' deals on dates the rep's plan has an overlay; with fromMonth, only from
+   * deals indexed in that month or later (as allDealsOf filters).
+   */
+  dealPeriods(repId: string, fromMonth: string | undefined): string[] {
+    const summary = this.summary(repId);
+    const out: string[] = [];
+    for (const [periodId, months] of summary) {
+      if (fromMonth === undefined) {
+        out.push(periodId);
+        continue;
+      }
+      for (const month of months.keys()) {
+        if (month >= fromMonth) {
+          out.push(periodId);
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  private summary(repId: string): Summary {
+    const cached = this.summaries.get(repId);
+    if (cached !== undefined) return cached;
+    const summary: Summary = new Map();
+    const calendar = this.view.calendar();
+    for (const c of this.byRep.get(repId)?.values() ?? []) this.addOwn(summary, calendar, repId, c, 1);
+    if (this.view.hasEverHadReports(repId)) {
+      for (const reportId of this.view.everReports(repId)) {
+        for (const c of this.byRep.get(reportId)?.values() ?? [])
+          this.addOverlay(summary, calendar, repId, c, 1);
+      }
+    }
+    this.summaries.set(repId, summary);
+    return summary;
+  }
+
+  /** Adds (+1) or removes (-1) a contribution of the rep in every built summary it reaches. */
+  private apply(repId: string, c: Contribution, delta: number): void {
+    const calendar = this.view.calendar();
+    const own = this.summaries.get(repId);
+    if (own !== undefined) this.addOwn(own, calendar, repId, c, delta);
+    if (c.close === undefined) return;
+    for (const managerId of this.view.everManagers(repId)) {
+      const summary = this.summaries.get(managerId);
+      if (summary !== undefined) this.addOverlay(summary, calendar, managerId, c, delta);
+    }
+  }
+
+  private addOwn(
+    summary: Summary,
+    calendar: CompanyCalendar,
+    repId: string,
+    c: Contribution,
+    delta: number,
+  ): void {
+    if (c.close === undefined) return;
+    const close = this.view.homeQuotaPeriod(repId, toBusinessDate(calendar, c.close));
+    bump(summary, close.id, c.maxMonth, delta);
+    if (c.cancel !== undefined) {
+      const cancel = this.view.homeQuotaPeriod(repId, toBusinessDate(calendar, c.cancel));
+      bump(summary, cancel.id, c.maxMonth, delta);
+    }
+  }
+
+  private addOverlay(
+    summary: Summary,
+    calendar: CompanyCalendar,
+    managerId: string,
+    c: Contribution,
+    delta: number,
+  ): void {
+    if (c.close === undefined) return;
+    const date = toBusinessDate(calendar, c.close);
+    if (!this.view.planHasOverlay(managerId, date)) return;
+    bump(summary, this.view.homeQuotaPeriod(managerId, date).id, c.maxMonth, delta);
+  }
+}
