@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { canonicalBytes } from "../canonical/canonical-json.js";
+import { canonicalJson } from "../canonical/canonical-json.js";
 
 /** Hex SHA-256 of bytes or a UTF-8 string. */
 export function sha256Hex(input: Uint8Array | string): string {
@@ -8,7 +8,9 @@ export function sha256Hex(input: Uint8Array | string): string {
 
 /** Hex SHA-256 of the canonical JSON encoding of a value: the digest of statements, closes and inputs. */
 export function canonicalDigest(value: unknown): string {
-  return sha256Hex(canonicalBytes(value));
+  // Hashing the string as UTF-8 gives the same bytes as canonicalBytes (TextEncoder), without the copy:
+  // canonical JSON escapes lone surrogates, so the two UTF-8 encoders never disagree on it.
+  return sha256Hex(canonicalJson(value));
 }
 
 /** The hash of the empty chain: the `prevHash` of the very first event. */
