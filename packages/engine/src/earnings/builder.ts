@@ -5,12 +5,35 @@ import type { CalculationException, EntryKind, ExceptionCode, LedgerEntry } from
 
 /** Sorted by position, without duplicates: the order an auditor replays them in. */
 export function sortSources(sources: readonly (SourceRef | undefined)[]): SourceRef[] {
-  const byId = new Map<string, SourceRef>();
-  for (const s of sources) if (s !== undefined && !byId.has(s.eventId)) byId.set(s.eventId, s);
-  return [...byId.values()].sort(
-    (a, b) => a.position - b.position || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0),
-  );
+  // A line has a handful of sources: a linear scan for the first ref of each event id beats a Map.
+  if (sources.length > SMALL_SOURCES) {
+    const byId = new Map<string, SourceRef>();
+    for (const s of sources) if (s !== undefined && !byId.has(s.eventId)) byId.set(s.eventId, s);
+    return [...byId.values()].sort(compareSources);
+  }
+  const kept: SourceRef[] = [];
+  for (const s of sources) {
+    if (s === undefined) continue;
+    let seen = false;
+    for (const k of kept) {
+      if (k.eventId === s.eventId) {
+        seen = true;
+        break;
+      }
+    }
+    if (!seen) kept.push(s);
+  }
+  return kept.sort(compareSources);
 }
+
+/** Above this many sources the linear duplicate scan would cost more than a Map. */
+const SMALL_SOURCES = 16;
+
+function compareSources(a: SourceRef, b: SourceRef): number {
+  return a.position - b.position || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0);
+}
+
+const ZERO = new Decimal(0);
 
 export interface LineSpec {
   readonly kind: EntryKind;
@@ -55,19 +78,26 @@ export class EarningsBuilder {
     if (this.ids.has(id)) throw new Error(`duplicate ledger entry id ${id}`);
     this.ids.add(id);
     const sources = sortSources(spec.sources);
+    const sourceEventIds: string[] = [];
+    const positions: number[] = [];
+    for (const s of sources) {
+      sourceEventIds.push(s.eventId);
+      positions.push(s.position);
+    }
     const entry: LedgerEntry = {
       id,
       repId: this.repId,
       kind: spec.kind,
-      amount: amount.isZero() ? new Decimal(0) : amount,
+      // Decimals are immutable: one shared zero (also drops the sign of a rounded -0).
+      amount: amount.isZero() ? ZERO : amount,
       currency: spec.plan.currency,
       period: this.payoutPeriodOf(spec.plan, spec.businessDate),
       quotaPeriod: this.period.id,
       businessDate: spec.businessDate,
       ...(spec.dealId === undefined ? {} : { dealId: spec.dealId }),
       trace: {
-        sourceEventIds: sources.map((s) => s.eventId),
-        positions: sources.map((s) => s.position),
+        sourceEventIds,
+        positions,
         planId: spec.plan.planId,
         planVersion: spec.plan.version,
         ...(spec.component === undefined ? {} : { component: spec.component }),

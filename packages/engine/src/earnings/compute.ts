@@ -36,21 +36,23 @@ export function computeEarnings(facts: Facts, request: EarningsRequest): QuotaPe
 }
 
 /**
- * Results as of a position the facts have already passed never change (facts only arrive at later
- * positions), so they are shared between calls: year-to-date plans and yearly caps compute the earlier
- * quota periods of the year, and a statement run asks for them again. Bounded; cleared when full.
+ * Carries as of a position the facts have already passed never change (facts only arrive at later
+ * positions), so they are shared between calls: year-to-date plans and yearly caps need the carry of the
+ * earlier quota periods of the year, which the previous call of a ledger build just computed. Only the carry
+ * is kept: the results (every line of the period) are the engine's to cache, and keeping them here too held
+ * thousands of reps' lines alive. Bounded; cleared when full.
  */
-const SETTLED_LIMIT = 4096;
-const settledByFacts = new WeakMap<Facts, { through: number; results: Map<string, Computed> }>();
+const SETTLED_LIMIT = 1024;
+const settledByFacts = new WeakMap<Facts, { through: number; carries: Map<string, YearCarry> }>();
 
-function settled(facts: Facts, through: number): Map<string, Computed> | undefined {
+function settled(facts: Facts, through: number): Map<string, YearCarry> | undefined {
   if (through > facts.lastPosition) return undefined;
   let entry = settledByFacts.get(facts);
   if (entry === undefined || entry.through !== through) {
-    entry = { through, results: new Map() };
+    entry = { through, carries: new Map() };
     settledByFacts.set(facts, entry);
   }
-  return entry.results;
+  return entry.carries;
 }
 
 function remember(
@@ -62,10 +64,10 @@ function remember(
   computed: Computed,
 ): void {
   memo.set(quotaPeriod, computed);
-  const results = settled(facts, through);
-  if (results === undefined) return;
-  if (results.size >= SETTLED_LIMIT) results.clear();
-  results.set(`${repId}\u0000${quotaPeriod}`, computed);
+  const carries = settled(facts, through);
+  if (carries === undefined) return;
+  if (carries.size >= SETTLED_LIMIT) carries.clear();
+  carries.set(`${repId}\u0000${quotaPeriod}`, computed.carry);
 }
 
 function needsYearCarry(plan: CompiledPlan): boolean {
@@ -85,7 +87,11 @@ function carryInto(
   if (period.kind === "year" || !stretches.some((s) => needsYearCarry(s.plan))) return EMPTY_YEAR_CARRY;
   const previous = previousPeriod(facts.calendar(through), period);
   if (previous.fiscalYear !== period.fiscalYear) return EMPTY_YEAR_CARRY;
-  return computeInternal(facts, repId, previous.id, through, memo).carry;
+  return (
+    memo.get(previous.id)?.carry ??
+    settled(facts, through)?.get(`${repId}\u0000${previous.id}`) ??
+    computeInternal(facts, repId, previous.id, through, memo).carry
+  );
 }
 
 function computeInternal(
@@ -95,7 +101,7 @@ function computeInternal(
   through: number,
   memo: Map<string, Computed>,
 ): Computed {
-  const cached = memo.get(quotaPeriod) ?? settled(facts, through)?.get(`${repId}\u0000${quotaPeriod}`);
+  const cached = memo.get(quotaPeriod);
   if (cached !== undefined) return cached;
   const calendar = facts.calendar(through);
   const period = parsePeriodId(calendar, quotaPeriod);
@@ -222,13 +228,17 @@ class PeriodRun {
     }
     const commonSources = [stretch.published, stretch.assignmentSource, stretch.quotaFact];
     let credit = ZERO;
+    // This item's attainment before is the previous item's after: format each level once.
+    let beforeLabel: string | undefined;
     for (const item of items) {
       const before = credit;
       const after = credit.plus(item.credit);
-      const attainment =
-        stretch.quota === undefined
-          ? "no quota"
-          : `attainment ${pct(before.div(stretch.quota))} → ${pct(after.div(stretch.quota))}`;
+      let attainment = "no quota";
+      if (stretch.quota !== undefined) {
+        const afterLabel = pct(after.div(stretch.quota));
+        attainment = `attainment ${beforeLabel ?? pct(before.div(stretch.quota))} → ${afterLabel}`;
+        beforeLabel = afterLabel;
+      }
       const explanation = `${item.creditText}; ${attainment}`;
       const sourceKey = item.kind === "deal" ? `deal:${item.key}` : `adj:${item.key}`;
       const dealId = item.kind === "deal" ? item.deal.dealId : undefined;
@@ -261,10 +271,9 @@ class PeriodRun {
           if (run.table === undefined) continue;
           const step = run.table.step(run.state, item.credit, matched);
           run.state = step.state;
-          const capped = this.limiter(component, plan).apply(
-            this.round(plan, step.earning),
-            this.round(plan, step.trueUp),
-          );
+          const earningRounded = this.round(plan, step.earning);
+          const trueUpRounded = this.round(plan, step.trueUp);
+          const capped = this.limiter(component, plan).apply(earningRounded, trueUpRounded);
           const ytdNote = plan.cumulative === "ytd" ? ` (year to date against quota ${num(run.quota)})` : "";
           const capNote = capped.capped ? `; ${capped.note}` : "";
           const band = step.bandLabels.join(" + ");
@@ -278,8 +287,8 @@ class PeriodRun {
               amount: capped.earning,
               component: component.id,
               band,
-              inputs: { ...step.inputs, earningRounded: this.round(plan, step.earning).toFixed() },
-              arithmetic: `${step.earningText} = ${num(this.round(plan, step.earning))}${capped.capped ? ` → ${num(capped.earning)} (capped)` : ""}`,
+              inputs: { ...step.inputs, earningRounded: earningRounded.toFixed() },
+              arithmetic: `${step.earningText} = ${num(earningRounded)}${capped.capped ? ` → ${num(capped.earning)} (capped)` : ""}`,
               explanation: `${explanation}${ytdNote}${gateNote}${capNote}`,
             });
           }
@@ -289,8 +298,8 @@ class PeriodRun {
               amount: capped.trueUp,
               component: component.id,
               band,
-              inputs: { ...step.inputs, trueUpRounded: this.round(plan, step.trueUp).toFixed() },
-              arithmetic: `${step.trueUpText} = ${num(this.round(plan, step.trueUp))}${capped.capped ? ` → ${num(capped.trueUp)} (capped)` : ""}`,
+              inputs: { ...step.inputs, trueUpRounded: trueUpRounded.toFixed() },
+              arithmetic: `${step.trueUpText} = ${num(trueUpRounded)}${capped.capped ? ` → ${num(capped.trueUp)} (capped)` : ""}`,
               explanation: `${explanation}${ytdNote}: re-rates credit earned before this ${item.kind}${capNote}`,
             });
           }
@@ -351,11 +360,15 @@ class PeriodRun {
     for (const component of plan.components) {
       if (component.kind !== "overlay") continue;
       const limiter = this.limiter(component, plan);
+      // One line per deal of the manager's organisation: format what is the same for every line once.
+      const rateText = component.rate.toFixed();
+      const rateLabel = ratePct(component.rate);
       for (const item of overlayItems(facts, this.builder, stretch, component, through)) {
         const unrounded = overlayAmount(component, item.dealCredit.credit);
         const rounded = this.round(plan, unrounded);
         const capped = limiter.apply(rounded, ZERO);
         const sourceKey = `deal:${item.deal.dealId}:${item.reportId}`;
+        const creditLabel = num(item.dealCredit.credit);
         const entry = this.builder.line({
           kind: "overlay",
           amount: capped.earning,
@@ -370,11 +383,11 @@ class PeriodRun {
             reportId: item.reportId,
             depth: String(item.depth),
             credit: item.dealCredit.credit.toFixed(),
-            rate: component.rate.toFixed(),
+            rate: rateText,
             amountUnrounded: unrounded.toFixed(),
           },
-          arithmetic: `${num(item.dealCredit.credit)} × ${ratePct(component.rate)} = ${num(rounded)}${capped.capped ? ` → ${num(capped.earning)} (capped)` : ""}`,
-          explanation: `Overlay on ${item.reportId}'s deal ${item.deal.dealId} (${item.depth === 1 ? "direct report" : `${item.depth} levels down`} on ${item.date}): ${item.dealCredit.arithmetic} → ${num(item.dealCredit.credit)} credit${capped.capped ? `; ${capped.note}` : ""}`,
+          arithmetic: `${creditLabel} × ${rateLabel} = ${num(rounded)}${capped.capped ? ` → ${num(capped.earning)} (capped)` : ""}`,
+          explanation: `Overlay on ${item.reportId}'s deal ${item.deal.dealId} (${item.depth === 1 ? "direct report" : `${item.depth} levels down`} on ${item.date}): ${item.dealCredit.arithmetic} → ${creditLabel} credit${capped.capped ? `; ${capped.note}` : ""}`,
         });
         if (item.clawback.kind === "original_rate") {
           for (const spec of reversalSpecs([{ entry, sourceKey }], item.clawback, plan))

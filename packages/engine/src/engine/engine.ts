@@ -24,6 +24,14 @@ import { type PositionKey, StatementCalculator } from "./calculator.js";
 import { sortedUnique, touchesPeriod } from "./exceptions.js";
 import { buildRepLedger, defaultEarningsSource, type EarningsSource, type RepLedger } from "./rep-ledger.js";
 
+export interface EngineOptions {
+  /**
+   * How many reps' latest statements, ledgers and stage-1 earnings are kept (least recently used dropped
+   * first); default MAX_LATEST_LEDGER_REPS. Results never depend on it, only how often they are rebuilt.
+   */
+  readonly latestRepCacheSize?: number;
+}
+
 export interface AsOfOptions {
   /** Inclusive log position; facts recorded after it are ignored. Default: everything applied. */
   readonly throughPosition?: number;
@@ -65,6 +73,17 @@ const MAX_HISTORIC_CACHE = 20_000;
  * (~110 KB) and cheap to rebuild from the rep's cached ledger, so holding every rep's only feeds the GC.
  */
 const MAX_LATEST_STATEMENT_REPS = 256;
+/**
+ * Latest ledgers and stage-1 earnings are kept for this many reps, least recently used dropped first. A rep's
+ * ledger holds every line of its history (a manager's has one overlay line per deal of their organisation),
+ * so keeping every rep's grows with the whole company. Computing a rep's ledger reads facts only, never
+ * another rep's ledger or earnings (overlays re-credit the reports' deals from the facts), so a pass over
+ * every rep (statements of a period, a close, a replay) builds each ledger once whatever the bound. Reps that
+ * events touch all the time (managers) stay recently used, so incremental recomputes keep their earnings.
+ */
+const MAX_LATEST_LEDGER_REPS = 256;
+/** Distinct quota period ids shared between touches (there are a few per fiscal year); cleared when full. */
+const MAX_INTERNED_QUOTA_PERIODS = 10_000;
 /** The id of the hypothetical deal (it exists only in the throw-away copy of the engine). */
 const WHAT_IF_DEAL_ID = "what-if:deal";
 /** Who holds the rest of a what-if deal when the rep's share is below 1. */
@@ -72,6 +91,23 @@ const WHAT_IF_OTHERS = "what-if:others";
 
 interface Touch extends LateFact {
   readonly quotaPeriods: readonly string[];
+}
+
+/**
+ * The events that affected one rep, as parallel arrays in log order: one Touch object per (event, rep) was
+ * ~280 bytes, and every deal touches its reps and their managers' chain (millions at full size).
+ * A touch's quota periods are kept as the id itself when there is one (the usual case).
+ */
+interface RepTouches {
+  readonly positions: number[];
+  readonly eventIds: string[];
+  readonly quotaPeriods: (string | readonly string[])[];
+}
+
+/** The rep's latest (position "L") ledger and stage-1 earnings per quota period (valid for a revision). */
+interface LatestOfRep {
+  ledger: RepLedger | undefined;
+  readonly earnings: Map<string, { revision: number; result: QuotaPeriodEarnings }>;
 }
 
 function boundedSet<K, V>(map: Map<K, V>, key: K, value: V): void {
@@ -91,28 +127,33 @@ function boundedSet<K, V>(map: Map<K, V>, key: K, value: V): void {
 export class Engine {
   readonly facts = new Facts();
   private readonly recorded: RecordedDomainEvent[] = [];
-  private readonly touches = new Map<string, Touch[]>();
+  private readonly touches = new Map<string, RepTouches>();
+  private readonly quotaPeriodIds = new Map<string, string>();
   private readonly latestStatements = new Map<string, Map<string, Statement>>();
-  private readonly latestLedgers = new Map<string, RepLedger>();
+  /** Least recently used first (Map order is insertion order; a use re-inserts). */
+  private readonly latest = new Map<string, LatestOfRep>();
   private readonly historicStatements = new Map<string, Statement>();
   private readonly historicLedgers = new Map<string, RepLedger>();
-  private readonly latestEarnings = new Map<string, { revision: number; result: QuotaPeriodEarnings }>();
   private readonly historicEarnings = new Map<string, QuotaPeriodEarnings>();
   private readonly exceptionsMemo = new Map<number, readonly CalculationException[]>();
   /** Position of the last calendar or plan publication: facts that may change every rep's ledger. */
   private lastCompanyWidePosition = -1;
   private readonly earningsSource: EarningsSource;
   private readonly calculator: StatementCalculator;
+  private readonly latestRepCacheSize: number;
 
-  constructor() {
+  constructor(options: EngineOptions = {}) {
+    const size = options.latestRepCacheSize ?? MAX_LATEST_LEDGER_REPS;
+    if (!Number.isSafeInteger(size) || size < 1)
+      throw new RangeError(`latestRepCacheSize must be a whole number ≥ 1, got ${size}`);
+    this.latestRepCacheSize = size;
     this.earningsSource = defaultEarningsSource(this.facts);
     this.calculator = new StatementCalculator({
       facts: this.facts,
       resolve: (key) => (key === "L" ? this.facts.lastPosition : key),
       ledgerAt: (repId, key) => this.ledgerAt(repId, key),
       exceptionsAt: (key) => this.stageOneExceptionsAt(key === "L" ? this.facts.lastPosition : key),
-      lateFactsOf: (repId, after, through) =>
-        (this.touches.get(repId) ?? []).filter((t) => t.position > after && t.position <= through),
+      lateFactsOf: (repId, after, through) => this.touchesBetween(repId, after, through),
       cacheGet: (repId, periodId, key) =>
         key === "L"
           ? this.latestStatementsOf(repId)?.get(periodId)
@@ -123,7 +164,7 @@ export class Engine {
         if (byPeriod === undefined) {
           byPeriod = new Map();
           // Map order is insertion order: the first key is the rep used least recently.
-          while (this.latestStatements.size >= MAX_LATEST_STATEMENT_REPS) {
+          while (this.latestStatements.size >= Math.min(MAX_LATEST_STATEMENT_REPS, this.latestRepCacheSize)) {
             const oldest = this.latestStatements.keys().next();
             if (oldest.done === true) break;
             this.latestStatements.delete(oldest.value);
@@ -152,7 +193,8 @@ export class Engine {
     if (type === "CalendarConfigured" || type === "PlanVersionPublished") {
       this.lastCompanyWidePosition = recorded.globalPosition;
       this.latestStatements.clear();
-      this.latestLedgers.clear();
+      // Stage-1 earnings stay: they are memoized on Facts.revisionOf, which these events move.
+      for (const cached of this.latest.values()) cached.ledger = undefined;
     }
     const byRep = new Map<string, string[]>();
     for (const { repId, quotaPeriod } of this.facts.affectedBy(recorded)) {
@@ -161,16 +203,21 @@ export class Engine {
       else list.push(quotaPeriod);
     }
     for (const [repId, quotaPeriods] of byRep) {
-      const touch: Touch = {
-        eventId: recorded.event.eventId,
-        position: recorded.globalPosition,
-        quotaPeriods,
-      };
-      const list = this.touches.get(repId);
-      if (list === undefined) this.touches.set(repId, [touch]);
-      else list.push(touch);
+      let touches = this.touches.get(repId);
+      if (touches === undefined) {
+        touches = { positions: [], eventIds: [], quotaPeriods: [] };
+        this.touches.set(repId, touches);
+      }
+      touches.positions.push(recorded.globalPosition);
+      touches.eventIds.push(recorded.event.eventId);
+      touches.quotaPeriods.push(
+        quotaPeriods.length === 1
+          ? this.internQuotaPeriod(quotaPeriods[0] as string)
+          : quotaPeriods.map((qp) => this.internQuotaPeriod(qp)),
+      );
       this.latestStatements.delete(repId);
-      this.latestLedgers.delete(repId);
+      const cached = this.latest.get(repId);
+      if (cached !== undefined) cached.ledger = undefined;
     }
   }
 
@@ -318,6 +365,50 @@ export class Engine {
     ];
   }
 
+  private internQuotaPeriod(id: string): string {
+    const known = this.quotaPeriodIds.get(id);
+    if (known !== undefined) return known;
+    if (this.quotaPeriodIds.size >= MAX_INTERNED_QUOTA_PERIODS) this.quotaPeriodIds.clear();
+    this.quotaPeriodIds.set(id, id);
+    return id;
+  }
+
+  /** Facts that affected the rep at positions in (after, through], in log order. */
+  private touchesBetween(repId: string, after: number, through: number): Touch[] {
+    const touches = this.touches.get(repId);
+    if (touches === undefined) return [];
+    const out: Touch[] = [];
+    // Positions increase: start at the first one past `after`.
+    for (let i = firstAbove(touches.positions, after); i < touches.positions.length; i += 1) {
+      const position = touches.positions[i] as number;
+      if (position > through) break;
+      const quotaPeriods = touches.quotaPeriods[i] as string | readonly string[];
+      out.push({
+        eventId: touches.eventIds[i] as string,
+        position,
+        quotaPeriods: typeof quotaPeriods === "string" ? [quotaPeriods] : quotaPeriods,
+      });
+    }
+    return out;
+  }
+
+  /** The rep's latest ledger and earnings, marked as most recently used (created, evicting the oldest, if absent). */
+  private latestOf(repId: string): LatestOfRep {
+    let cached = this.latest.get(repId);
+    if (cached !== undefined) {
+      this.latest.delete(repId);
+    } else {
+      cached = { ledger: undefined, earnings: new Map() };
+      while (this.latest.size >= this.latestRepCacheSize) {
+        const oldest = this.latest.keys().next();
+        if (oldest.done === true) break;
+        this.latest.delete(oldest.value);
+      }
+    }
+    this.latest.set(repId, cached);
+    return cached;
+  }
+
   /** The rep's cached latest statements, marked as most recently used. */
   private latestStatementsOf(repId: string): Map<string, Statement> | undefined {
     const byPeriod = this.latestStatements.get(repId);
@@ -350,17 +441,25 @@ export class Engine {
     if (
       key !== "L" &&
       key >= this.lastCompanyWidePosition &&
-      key >= (this.touches.get(repId)?.at(-1)?.position ?? -1)
+      key >= (this.touches.get(repId)?.positions.at(-1) ?? -1)
     ) {
       return this.ledgerAt(repId, "L");
     }
-    const cached = key === "L" ? this.latestLedgers.get(repId) : this.historicLedgers.get(`${repId}|${key}`);
+    if (key === "L") {
+      const latest = this.latestOf(repId);
+      if (latest.ledger !== undefined) return latest.ledger;
+      const ledger = buildRepLedger(this.facts, repId, this.resolve(key), (rep, qp, through) =>
+        this.earnings(rep, qp, through, key),
+      );
+      latest.ledger = ledger;
+      return ledger;
+    }
+    const cached = this.historicLedgers.get(`${repId}|${key}`);
     if (cached !== undefined) return cached;
     const ledger = buildRepLedger(this.facts, repId, this.resolve(key), (rep, qp, through) =>
       this.earnings(rep, qp, through, key),
     );
-    if (key === "L") this.latestLedgers.set(repId, ledger);
-    else boundedSet(this.historicLedgers, `${repId}|${key}`, ledger);
+    boundedSet(this.historicLedgers, `${repId}|${key}`, ledger);
     return ledger;
   }
 
@@ -378,12 +477,12 @@ export class Engine {
       boundedSet(this.historicEarnings, k, result);
       return result;
     }
-    const k = `${repId}|${quotaPeriod}`;
     const revision = this.facts.revisionOf(repId, quotaPeriod);
-    const hit = this.latestEarnings.get(k);
+    const byPeriod = this.latestOf(repId).earnings;
+    const hit = byPeriod.get(quotaPeriod);
     if (hit !== undefined && hit.revision === revision) return hit.result;
     const result = this.earningsSource(repId, quotaPeriod, through);
-    this.latestEarnings.set(k, { revision, result });
+    byPeriod.set(quotaPeriod, { revision, result });
     return result;
   }
 
@@ -405,4 +504,16 @@ export class Engine {
       return periodsWithin(calendar, kind, quotaPeriod);
     return [periodContaining(calendar, kind, quotaPeriod.start)];
   }
+}
+
+/** Index of the first value above `after` in an ascending list (its length when there is none). */
+function firstAbove(sorted: readonly number[], after: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as number) > after) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }

@@ -1,5 +1,6 @@
 import { type Decimal, EventValidationError } from "@icm/events";
 import { describe, expect, it } from "vitest";
+import { planDefinition, section8Table } from "../earnings/testing.js";
 import { Scenario } from "../examples/scenario.js";
 import type { PlanDefinition } from "../plan/index.js";
 import { SECTION_8_PLAN } from "../plan/index.js";
@@ -243,5 +244,51 @@ describe("currency", () => {
     const jan = s.engine.statement("eu", "2026-01");
     expect(jan.currency).toBe("EUR");
     expect(jan.exceptions.map((x) => x.code)).toContain("currency_mismatch");
+  });
+
+  it("bounded ledger cache: evicting every other rep between statements changes no digest (managers' overlays, closes)", () => {
+    const s = new Scenario();
+    s.plan("rep", planDefinition([section8Table("marginal")]));
+    s.plan(
+      "mgr",
+      planDefinition([
+        section8Table("marginal"),
+        { kind: "overlay", id: "overlay", name: "Team overlay", rate: "0.02" },
+      ]),
+    );
+    s.rep("vp");
+    s.rep("max", "2025-01-01", "USD", "vp");
+    const reps = ["ana", "bo", "cy"];
+    for (const rep of reps) s.rep(rep, "2025-01-01", "USD", "max");
+    for (const rep of ["max", "vp"]) s.assign(rep, "mgr");
+    for (const rep of reps) s.assign(rep, "rep");
+    for (const rep of [...reps, "max", "vp"]) s.quota(rep, "2026-Q1", "50000.00");
+    s.deal("D1", "30000.00", "2026-01-10", [{ repId: "ana", share: "1" }]);
+    s.deal("D2", "45000.00", "2026-01-20", [
+      { repId: "bo", share: "0.5" },
+      { repId: "cy", share: "0.5" },
+    ]);
+    s.close("2026-01");
+    // Recorded after the January close and dated in January: prior-period adjustments with late facts.
+    s.deal("D3", "20000.00", "2026-01-25", [{ repId: "ana", share: "1" }]);
+    s.deal("D4", "60000.00", "2026-02-03", [{ repId: "max", share: "1" }]);
+    const people = ["ana", "bo", "cy", "max", "vp"];
+    const periods = ["2026-01", "2026-02", "2026-03"];
+    const expected = new Map<string, string>();
+    for (const rep of people)
+      for (const period of periods)
+        expected.set(`${rep} ${period}`, statementDigest(s.engine.statement(rep, period)));
+    // One rep cached: period by period across reps, every statement rebuilds the rep's ledger.
+    const tiny = new Engine({ latestRepCacheSize: 1 });
+    tiny.applyAll(s.log);
+    for (const period of [...periods].reverse())
+      for (const rep of [...people].reverse())
+        expect(statementDigest(tiny.statement(rep, period))).toBe(expected.get(`${rep} ${period}`));
+    // The scenario exercises what the claim is about: overlays on reports' deals and late facts after a close.
+    expect(s.engine.statement("vp", "2026-01").entries.some((e) => e.kind === "overlay")).toBe(true);
+    expect(
+      s.engine.statement("ana", "2026-02").entries.some((e) => e.kind === "prior_period_adjustment"),
+    ).toBe(true);
+    expect(() => new Engine({ latestRepCacheSize: 0 })).toThrow(RangeError);
   });
 });

@@ -1,9 +1,9 @@
-import { canonicalJson, Decimal, decodeCanonical } from "@icm/events";
+import { canonicalDigest, canonicalJson, Decimal, decodeCanonical } from "@icm/events";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ENTRY_KINDS, type LedgerEntry } from "../ledger/types.js";
 import { assembleStatement } from "./assemble.js";
-import { canonicalStatement, statementDigest } from "./canonical.js";
+import { canonicalStatement, canonicalStatementJson, statementDigest } from "./canonical.js";
 import { explainEntry } from "./explain.js";
 import type { Statement } from "./types.js";
 
@@ -126,6 +126,111 @@ describe("statement digest", () => {
     );
     // Reordering entries is a change too: the statement order is part of what the rep sees.
     expect(statementDigest(statement([...original].reverse()))).not.toBe(digest);
+  });
+});
+
+describe("canonicalStatementJson", () => {
+  const decimal = fc
+    .tuple(fc.integer({ min: -10_000_000, max: 10_000_000 }), fc.integer({ min: 0, max: 6 }))
+    .map(([units, places]) => new Decimal(units).div(new Decimal(10).pow(places)));
+  const text = fc.string({ maxLength: 12, unit: "binary" });
+  const optional = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+  const arbEntry = fc.record({
+    id: text,
+    amount: decimal,
+    kind: fc.constantFrom(...ENTRY_KINDS),
+    period: text,
+    businessDate: text,
+    quotaPeriod: optional(text),
+    dealId: optional(text),
+    sourceEventIds: fc.array(fc.constantFrom("b", "a", "c", "é", "a"), { maxLength: 5 }),
+    planId: optional(text),
+    planVersion: optional(fc.integer({ min: 0, max: 1_000 })),
+    component: optional(text),
+    band: optional(text),
+    inputs: fc.dictionary(text, text, { maxKeys: 6 }),
+    arithmetic: text,
+    explanation: text,
+  });
+  const arbStatement = fc.record({
+    scale: fc.integer({ min: 0, max: 4 }),
+    entries: fc.uniqueArray(arbEntry, { maxLength: 6, selector: (e) => e.id }),
+    attainment: fc.array(
+      fc.record({ quotaPeriod: text, credit: decimal, quota: optional(decimal), ratio: optional(decimal) }),
+      { maxLength: 3 },
+    ),
+    plans: fc.array(fc.record({ planId: text, version: fc.integer({ min: 0, max: 9 }) }), { maxLength: 3 }),
+    exceptionDeals: fc.array(optional(text), { maxLength: 3 }),
+    drawDeficit: decimal,
+    heldBack: decimal,
+  });
+
+  it("writes exactly the bytes of canonicalJson(canonicalStatement(s))", () => {
+    fc.assert(
+      fc.property(arbStatement, (g) => {
+        const entries: LedgerEntry[] = g.entries.map((e) => ({
+          id: e.id,
+          repId: "r1",
+          kind: e.kind,
+          amount: e.amount,
+          currency: "USD",
+          period: e.period,
+          businessDate: e.businessDate,
+          ...(e.quotaPeriod === undefined ? {} : { quotaPeriod: e.quotaPeriod }),
+          ...(e.dealId === undefined ? {} : { dealId: e.dealId }),
+          trace: {
+            sourceEventIds: e.sourceEventIds,
+            positions: e.sourceEventIds.map((_, i) => i),
+            ...(e.planId === undefined ? {} : { planId: e.planId }),
+            ...(e.planVersion === undefined ? {} : { planVersion: e.planVersion }),
+            ...(e.component === undefined ? {} : { component: e.component }),
+            ...(e.band === undefined ? {} : { band: e.band }),
+            inputs: e.inputs,
+            arithmetic: e.arithmetic,
+            explanation: e.explanation,
+          },
+        }));
+        const s = statement(entries, {
+          scale: g.scale,
+          plans: g.plans,
+          attainment: g.attainment.map((a) => ({
+            quotaPeriod: a.quotaPeriod,
+            credit: a.credit,
+            ...(a.quota === undefined ? {} : { quota: a.quota }),
+            ...(a.ratio === undefined ? {} : { ratio: a.ratio }),
+          })),
+          openingBalance: { drawDeficit: g.drawDeficit, heldBack: g.heldBack },
+          exceptions: g.exceptionDeals.map((dealId, i) => ({
+            code: "unknown_deal",
+            repId: "r1",
+            ...(dealId === undefined ? {} : { dealId }),
+            message: `m${i % 2}`,
+            sourceEventIds: ["z", "y"],
+            positions: [1, 2],
+          })),
+        });
+        const generic = canonicalJson(canonicalStatement(s));
+        expect(canonicalStatementJson(s)).toBe(generic);
+        expect(statementDigest(s)).toBe(canonicalDigest(canonicalStatement(s)));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("digests a statement larger than one hash chunk exactly like the generic path", () => {
+    const long = "Overlay → 😀 «credit» ".repeat(40);
+    const entries = Array.from({ length: 400 }, (_, i) =>
+      entry(`e${i}`, `${i}.5`, { trace: { ...entry("x", "0").trace, explanation: `${long}${i}` } }),
+    );
+    const s = statement(entries);
+    expect(canonicalStatementJson(s).length).toBeGreaterThan(3 * 64 * 1024);
+    expect(statementDigest(s)).toBe(canonicalDigest(canonicalStatement(s)));
+  });
+
+  it("writes negative zero amounts without a sign, like formatDecimal", () => {
+    const s = statement([entry("a", "-0"), entry("b", "-0.001")]);
+    expect(canonicalStatementJson(s)).toBe(canonicalJson(canonicalStatement(s)));
+    expect(canonicalStatementJson(s)).toContain('"amount":"0.00"');
   });
 });
 

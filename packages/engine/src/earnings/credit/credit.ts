@@ -70,14 +70,11 @@ export function creditDeal(
   }
   const measure = plan.measure === "margin" ? (deal.margin ?? new Decimal(0)) : deal.amount;
   const converted = convertAmount(measure, deal.currency, plan.currency, businessDate, fx, throughPosition);
-  const convertedAmount = convertAmount(
-    deal.amount,
-    deal.currency,
-    plan.currency,
-    businessDate,
-    fx,
-    throughPosition,
-  );
+  // The same conversion when the measure is the amount: overlays credit every deal once per manager.
+  const convertedAmount =
+    measure === deal.amount
+      ? converted
+      : convertAmount(deal.amount, deal.currency, plan.currency, businessDate, fx, throughPosition);
   if (converted === undefined || convertedAmount === undefined) {
     return {
       ok: false,
