@@ -1,5 +1,5 @@
 import { fork } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { IcmWorkspace } from "@icm/workflows";
 import type { FastifyInstance } from "fastify";
 import { datasetRef, openStore } from "../generate/dataset.js";
@@ -28,17 +28,23 @@ interface ApiModule {
 
 /**
  * GET /v1/statements/:repId/:period of the real API (services/icm, built) over an IcmWorkspace on the
- * PostgreSQL dataset, under `connections` concurrent connections from autocannon in its own process.
- * First every sampled statement is requested once in turn (cold: computed on first ask), then the load
- * runs for `durationS` seconds (warm: answered from the engine's statement cache, plus the workspace's
- * refresh round trip to the store that the route makes on every request).
+ * PostgreSQL dataset, under `connections` concurrent keep-alive connections from a minimal HTTP client in
+ * its own process (load.ts). First every sampled statement is requested once in turn (cold: computed and
+ * serialised on first ask; `responseBytes` is their size distribution), then the load runs for `durationS`
+ * seconds over the same default route, big managers' statements included (warm: answered from the API's
+ * cache of serialised bodies, after the access check and the coalesced refresh round trip to the store).
  */
 export async function query(o: BenchOptions): Promise<Record<string, unknown>> {
   const ref = datasetRef(o, "postgres");
   await ensureDataset(ref, o);
   const store = await openStore(ref, o, 10);
+  // ICM_BENCH_API_MODULE: another build of the API module (a file path) to compare against, e.g. the
+  // previous commit's services/icm/src/api compiled elsewhere; default: this checkout's build.
+  const override = process.env.ICM_BENCH_API_MODULE;
   const api = (await import(
-    new URL("../../../services/icm/dist/api/index.js", import.meta.url).href
+    override === undefined || override === ""
+      ? new URL("../../../services/icm/dist/api/index.js", import.meta.url).href
+      : pathToFileURL(override).href
   )) as ApiModule;
   const open = await timed(() => IcmWorkspace.open({ store }));
   const workspace = open.value;
@@ -51,15 +57,20 @@ export async function query(o: BenchOptions): Promise<Record<string, unknown>> {
     });
     const paths = samplePaths(workspace);
     const cold: number[] = [];
+    const sizes: number[] = [];
     for (const path of paths) {
       const t = await timed(async () => {
         const response = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } });
-        await response.arrayBuffer();
+        sizes.push((await response.arrayBuffer()).byteLength);
         if (response.status !== 200) throw new Error(`GET ${path} answered ${response.status}`);
       });
       cold.push(t.ms);
     }
     cold.sort((a, b) => a - b);
+    sizes.sort((a, b) => a - b);
+    // The server's own CPU during the load (this process: the API and its workspace; the load generator is
+    // a separate process): the figure to compare on a shared machine, per request answered.
+    const cpuBefore = process.cpuUsage();
     const input: LoadInput = { url, connections: o.connections, durationS: o.durationS, token, paths };
     const load = await new Promise<Record<string, unknown>>((resolve, reject) => {
       const child = fork(fileURLToPath(new URL("./load.js", import.meta.url)), [], {
@@ -72,14 +83,26 @@ export async function query(o: BenchOptions): Promise<Record<string, unknown>> {
       });
       child.send(input);
     });
+    const cpu = process.cpuUsage(cpuBefore);
+    const serverCpuMs = (cpu.user + cpu.system) / 1_000;
+    const answered = typeof load.requests === "number" ? load.requests : 0;
     return {
-      api: "services/icm/src/api (buildApiApp), GET /v1/statements/:repId/:period",
+      api: `${override || "services/icm/src/api"} (buildApiApp), GET /v1/statements/:repId/:period`,
       openWorkspaceMs: open.ms,
       statementsSampled: paths.length,
       coldSequentialMs: { p50: percentile(cold, 50), p99: percentile(cold, 99) },
+      responseBytes: {
+        p50: percentile(sizes, 50),
+        p90: percentile(sizes, 90),
+        p99: percentile(sizes, 99),
+        max: sizes.at(-1) ?? 0,
+        totalMiB: Math.round(sizes.reduce((sum, n) => sum + n, 0) / 1_048_576),
+      },
       connections: o.connections,
       durationS: o.durationS,
       ...load,
+      serverCpuMsDuringLoad: Math.round(serverCpuMs),
+      serverCpuMsPerRequest: answered === 0 ? null : Number((serverCpuMs / answered).toFixed(3)),
       targetP99Ms: 20,
       peakRssMiB: peakRssMiB(),
     };

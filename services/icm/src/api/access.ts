@@ -52,7 +52,9 @@ export function requireReadRep(
  * id get here, so the 404 tells them nothing they could not read anyway.
  */
 export function requireKnownRep(repId: string, workspace: IcmWorkspace): void {
-  if (!workspace.reps().includes(repId))
+  // The engine's own sorted id list (memoized), not workspace.reps(), which copies and re-sorts it: this
+  // check runs on every statement request.
+  if (!workspace.engineView.facts.repIds().includes(repId))
     throw new NotFoundError(`no rep ${JSON.stringify(repId)} in the log`);
 }
 

@@ -6,6 +6,8 @@ import type { Today } from "./access.js";
 import { type AuthConfig, createTokenVerifier } from "./auth.js";
 import { principalOf, type RouteContext, setPrincipal } from "./context.js";
 import { ApiError, errorHandler } from "./errors.js";
+import { coalescedRefresh } from "./freshness.js";
+import { DEFAULT_STATEMENT_CACHE_BYTES, ResponseCache } from "./response-cache.js";
 import { auditRoutes } from "./routes/audit.js";
 import { runRoutes } from "./routes/runs.js";
 import { statementRoutes } from "./routes/statements.js";
@@ -31,6 +33,8 @@ export interface ApiAppOptions {
   /** The instant recorded as a close's `closedAt` (informational). Defaults to the server clock. */
   readonly now?: () => string;
   readonly bodyLimitBytes?: number;
+  /** Bound on the serialised statements kept for reuse (0 = keep none); default 256 MiB. */
+  readonly statementCacheBytes?: number;
 }
 
 // The server clock, read only for access control ("today") and the informational closedAt.
@@ -81,15 +85,17 @@ export async function buildApiApp(options: ApiAppOptions): Promise<FastifyInstan
     setPrincipal(request, await verify(request.headers.authorization));
   });
 
+  const refresh = coalescedRefresh(() => options.workspace.refresh());
   const ctx: RouteContext = {
     workspace: options.workspace,
     writer: options.writer ?? workspaceWriter(options.workspace),
     today: options.today ?? serverToday,
     principal: principalOf,
     fresh: async () => {
-      await options.workspace.refresh();
+      await refresh();
       return options.workspace;
     },
+    statementCache: new ResponseCache(options.statementCacheBytes ?? DEFAULT_STATEMENT_CACHE_BYTES),
   };
 
   app.get(

@@ -3,6 +3,7 @@ import { LOG_LEVELS, type LogLevel } from "@icm/pipeline";
 import { DEFAULT_STORE_SPEC } from "@icm/workflows";
 import { z } from "zod";
 import type { AuthConfig } from "./auth.js";
+import { DEFAULT_STATEMENT_CACHE_BYTES } from "./response-cache.js";
 
 /** Everything the API process reads from its environment (docs/api.md lists the variables). */
 export interface ApiConfig {
@@ -17,6 +18,8 @@ export interface ApiConfig {
   readonly logLevel: LogLevel;
   readonly shutdownTimeoutMs: number;
   readonly bodyLimitBytes: number;
+  /** Bound on the serialised statements the API keeps for reuse (0 = none). */
+  readonly statementCacheBytes: number;
 }
 
 export class ApiConfigError extends Error {
@@ -42,6 +45,12 @@ const Env = z
       .min(1_024)
       .max(64 * 1024 * 1024)
       .default(1024 * 1024),
+    ICM_API_STATEMENT_CACHE_BYTES: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(64 * 1024 * 1024 * 1024)
+      .default(DEFAULT_STATEMENT_CACHE_BYTES),
   })
   .refine((e) => (e.ICM_API_TOKEN_SECRET === undefined) !== (e.ICM_API_TOKEN_PUBLIC_KEY_FILE === undefined), {
     message: "set exactly one of ICM_API_TOKEN_SECRET (HS256) or ICM_API_TOKEN_PUBLIC_KEY_FILE (EdDSA, PEM)",
@@ -79,5 +88,6 @@ export function loadApiConfig(env: Readonly<Record<string, string | undefined>>)
     logLevel: e.ICM_LOG_LEVEL,
     shutdownTimeoutMs: e.ICM_API_SHUTDOWN_TIMEOUT_MS,
     bodyLimitBytes: e.ICM_API_BODY_LIMIT_BYTES,
+    statementCacheBytes: e.ICM_API_STATEMENT_CACHE_BYTES,
   };
 }

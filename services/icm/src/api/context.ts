@@ -3,6 +3,7 @@ import type { FastifyRequest } from "fastify";
 import type { Today } from "./access.js";
 import type { Principal } from "./auth.js";
 import { ApiError } from "./errors.js";
+import type { ResponseCache } from "./response-cache.js";
 import type { EventWriter } from "./writer.js";
 
 /** What every route module gets: the workspace, how to write, and the caller. */
@@ -14,9 +15,12 @@ export interface RouteContext {
   principal(request: FastifyRequest): Principal;
   /**
    * Brings the workspace up to the store's head before a read, so events recorded by other processes (the
-   * pipeline's recorder, another API instance, the CLI) are visible. One page read when nothing is new.
+   * pipeline's recorder, another API instance, the CLI) are visible. One page read when nothing is new;
+   * concurrent callers share one read that started after they called (freshness.ts).
    */
   fresh(): Promise<IcmWorkspace>;
+  /** Serialised statement answers by (rep, period, log position); checked only after access control. */
+  readonly statementCache: ResponseCache;
 }
 
 const principals = new WeakMap<FastifyRequest, Principal>();

@@ -50,6 +50,7 @@ export async function startApiServer(config: ApiConfig, options: StartApiOptions
       auth: config.auth,
       logger,
       bodyLimitBytes: config.bodyLimitBytes,
+      statementCacheBytes: config.statementCacheBytes,
       ...(pipeline === undefined
         ? {}
         : { writer: pipelineWriter({ publisher: pipeline.publisher, store, workspace }) }),

@@ -12,9 +12,12 @@ import { formatDecimal, type JsonObject, minorUnits, roundDecimal } from "@icm/e
 // leaves out on purpose (log positions, the close, the digest itself).
 
 export function statementView(s: Statement): JsonObject {
+  // The canonical entries are canonicalEntry(e, s.scale) of s.entries in order: reuse them rather than
+  // building every entry a second time (a manager's statement has one line per deal of the organisation).
   const canonical = canonicalStatement(s);
-  const entries = s.entries.map((e) => {
-    const entry = canonicalEntry(e, s.scale);
+  const canonicalEntries = canonical.entries as JsonObject[];
+  const entries = s.entries.map((e, i) => {
+    const entry = canonicalEntries[i] ?? canonicalEntry(e, s.scale);
     // The canonical trace sorts the ids as a set; `sources` pairs each id with its log position.
     const sources = e.trace.sourceEventIds
       .map((eventId, i) => ({ eventId, position: e.trace.positions[i] ?? null }))
