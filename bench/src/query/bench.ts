@@ -7,6 +7,7 @@ import { ensureDataset } from "../generate/ensure.js";
 import { peakRssMiB, percentile, timed } from "../harness/measure.js";
 import type { BenchOptions } from "../harness/options.js";
 import type { LoadInput } from "./load.js";
+import { runWrk, wrkAvailable } from "./wrk.js";
 
 /** Distinct statements the load cycles through (every connection walks the same list). */
 const SAMPLE_STATEMENTS = 2_000;
@@ -86,6 +87,11 @@ export async function query(o: BenchOptions): Promise<Record<string, unknown>> {
     const cpu = process.cpuUsage(cpuBefore);
     const serverCpuMs = (cpu.user + cpu.system) / 1_000;
     const answered = typeof load.requests === "number" ? load.requests : 0;
+    // The same load again from wrk when it is installed (apt-get install wrk): the figures of a real,
+    // independent load generator next to the built-in client's.
+    const wrk = wrkAvailable()
+      ? await runWrk(input)
+      : { skipped: "wrk is not installed (apt-get install wrk)" };
     return {
       api: `${override || "services/icm/src/api"} (buildApiApp), GET /v1/statements/:repId/:period`,
       openWorkspaceMs: open.ms,
@@ -101,6 +107,7 @@ export async function query(o: BenchOptions): Promise<Record<string, unknown>> {
       connections: o.connections,
       durationS: o.durationS,
       ...load,
+      wrk,
       serverCpuMsDuringLoad: Math.round(serverCpuMs),
       serverCpuMsPerRequest: answered === 0 ? null : Number((serverCpuMs / answered).toFixed(3)),
       targetP99Ms: 20,
