@@ -4,6 +4,30 @@ import { ensureDataset } from "../generate/ensure.js";
 import { peakRssMiB, progress, timed } from "../harness/measure.js";
 import type { BenchOptions } from "../harness/options.js";
 
+/** Wall and CPU time (this process, every thread) of one phase: CPU time is what compares across loads. */
+async function phase<T>(work: () => Promise<T> | T): Promise<{ value: T; ms: number; cpuMs: number }> {
+  const cpuBefore = process.cpuUsage();
+  const { value, ms } = await timed(work);
+  const cpu = process.cpuUsage(cpuBefore);
+  return { value, ms, cpuMs: Math.round((cpu.user + cpu.system) / 1000) };
+}
+
+/** Store calls by method, so the output shows how often the close went round its snapshot loop. */
+function countingStore<S extends object>(inner: S): { store: S; calls: Map<string, number> } {
+  const calls = new Map<string, number>();
+  const store = new Proxy(inner, {
+    get: (target, key, receiver) => {
+      const value = Reflect.get(target, key, receiver) as unknown;
+      if (typeof key !== "string" || typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        calls.set(key, (calls.get(key) ?? 0) + 1);
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { store, calls };
+}
+
 /** Recorded as the close's `closedAt`: fixed, so two runs write the same close event. */
 const CLOSED_AT = "2026-04-10T17:00:00.000Z";
 
@@ -21,14 +45,16 @@ export async function closeAndVerify(o: BenchOptions): Promise<Record<string, un
   try {
     await removeClose(store.executor, ref.schema, period);
     progress(`close: opening the workspace over ${dataset.events} events`);
-    const open = await timed(() => IcmWorkspace.open({ store }));
+    const counted = countingStore(store);
+    const open = await phase(() => IcmWorkspace.open({ store: counted.store }));
     progress(`close: opened in ${open.ms} ms; preview of ${period}`);
     const workspace = open.value;
     const rssAfterOpen = peakRssMiB();
-    const preview = await timed(() => workspace.preview(period));
+    const preview = await phase(() => workspace.preview(period));
     const exceptions = preview.value.exceptions.length;
     progress(`close: preview in ${preview.ms} ms; closing`);
-    const close = await timed(() =>
+    counted.calls.clear();
+    const close = await phase(() =>
       workspace.close(period, {
         actor: "bench",
         at: CLOSED_AT,
@@ -38,8 +64,10 @@ export async function closeAndVerify(o: BenchOptions): Promise<Record<string, un
       }),
     );
     const rssAfterClose = peakRssMiB();
+    // One round of the snapshot loop is one head() and two catch-up reads (before, and after the append).
+    const closeStoreCalls = Object.fromEntries([...counted.calls.entries()].sort());
     progress(`close: closed in ${close.ms} ms; verifying`);
-    const verify = await timed(() => workspace.verify(period));
+    const verify = await phase(() => workspace.verify(period));
     progress(`close: verified in ${verify.ms} ms`);
     const result = {
       period,
@@ -49,6 +77,8 @@ export async function closeAndVerify(o: BenchOptions): Promise<Record<string, un
       openWorkspaceMs: open.ms,
       previewMs: preview.ms,
       closeMs: close.ms,
+      closeStoreCalls,
+      cpuMs: { open: open.cpuMs, preview: preview.cpuMs, close: close.cpuMs, verify: verify.cpuMs },
       previewPlusCloseMs: Math.round((preview.ms + close.ms) * 10) / 10,
       targetMs: 10_000,
       merkleRoot: close.value.close.merkleRoot,

@@ -107,3 +107,20 @@ export function currencyExceptions(
     },
   ];
 }
+
+/**
+ * Every exception touching a period: each statement's, plus the company-wide (stage-1) ones whose period
+ * overlaps it, each once, in the engine's order. What Engine.periodExceptions returns, for callers that
+ * already hold the period's statements (a close computes them once and derives both from one pass).
+ */
+export function periodExceptionsFrom(
+  statements: Iterable<{ readonly exceptions: readonly CalculationException[] }>,
+  stageOne: Iterable<CalculationException>,
+  period: Period,
+  calendar: CompanyCalendar,
+): CalculationException[] {
+  const found: CalculationException[] = [];
+  for (const s of statements) found.push(...s.exceptions);
+  for (const x of stageOne) if (touchesPeriod(x, period, calendar)) found.push(x);
+  return sortedUnique(found);
+}

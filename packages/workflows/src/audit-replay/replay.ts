@@ -1,4 +1,4 @@
-import { ChainVerifier, merkleRoot, type RecordedEventLike } from "@icm/audit";
+import { type BundleChainVerification, ChainVerifier, merkleRoot, type RecordedEventLike } from "@icm/audit";
 import { canonicalEntry, ENGINE_VERSION, Engine, type Statement, statementDigest } from "@icm/engine";
 import { canonicalJson, type EventData, EventValidationError, GENESIS_HASH } from "@icm/events";
 import { money } from "../payout-run/money.js";
@@ -95,21 +95,52 @@ function firstDifferingLine(expected: Statement, found: Statement): Divergence |
  * Pure with respect to its input: the same events give the same report.
  */
 export function replayClose(input: ReplayInput): VerifyReport {
-  const { close } = input;
-  const findings: VerifyFinding[] = [];
-  const chain = new ChainVerifier();
-  const engine = new Engine();
-  let chainHeadFound = close.throughPosition === 0 ? GENESIS_HASH : "";
-  let replayed = 0;
-  let brokenAt: number | undefined;
-  let chainOk = true;
+  const replay = new CloseReplay(input);
   for (const event of input.events) {
-    if (event.globalPosition > close.throughPosition) break;
-    if (chainOk && !chain.push(event)) {
-      chainOk = false;
-      const r = chain.result();
+    if (event.globalPosition > input.close.throughPosition) break;
+    replay.push(event);
+  }
+  return replay.finish();
+}
+
+/**
+ * `replayClose` fed one event at a time, so a caller can stream the log (pages from a store) instead of
+ * holding it in memory. Events after the close's position may be pushed too: they are not replayed, only
+ * their hash-chain links are checked (`chainAfterClose`), so one read of the log serves both the replay
+ * and the walk of the whole stored chain.
+ */
+export class CloseReplay {
+  private readonly close: PeriodClosedData;
+  private readonly findings: VerifyFinding[] = [];
+  private readonly chain = new ChainVerifier();
+  private readonly engine = new Engine();
+  private chainHeadFound: string;
+  private replayed = 0;
+  private brokenAt: number | undefined;
+  private chainOk = true;
+  private finished = false;
+  private readonly input: Omit<ReplayInput, "events">;
+
+  constructor(input: Omit<ReplayInput, "events">) {
+    this.input = input;
+    this.close = input.close;
+    this.chainHeadFound = input.close.throughPosition === 0 ? GENESIS_HASH : "";
+  }
+
+  /** The next stored event, in global order. */
+  push(event: RecordedEventLike): void {
+    const close = this.close;
+    const findings = this.findings;
+    if (event.globalPosition > close.throughPosition) {
+      // Beyond the close: only the chain (the store's whole log is walked, as verifyChain does).
+      if (this.chainOk) this.chain.push(event);
+      return;
+    }
+    if (this.chainOk && !this.chain.push(event)) {
+      this.chainOk = false;
+      const r = this.chain.result();
       if (!r.ok) {
-        brokenAt = r.position;
+        this.brokenAt = r.position;
         findings.push({
           check: "chain",
           position: r.position,
@@ -117,10 +148,10 @@ export function replayClose(input: ReplayInput): VerifyReport {
         });
       }
     }
-    if (event.globalPosition === close.throughPosition) chainHeadFound = event.hash;
+    if (event.globalPosition === close.throughPosition) this.chainHeadFound = event.hash;
     try {
-      engine.apply({ globalPosition: event.globalPosition, event: toDomainEvent(event) });
-      replayed += 1;
+      this.engine.apply({ globalPosition: event.globalPosition, event: toDomainEvent(event) });
+      this.replayed += 1;
     } catch (error) {
       const detail = error instanceof EventValidationError ? error.message : (error as Error).message;
       findings.push({
@@ -130,90 +161,111 @@ export function replayClose(input: ReplayInput): VerifyReport {
       });
     }
   }
-  if (chainHeadFound !== close.chainHead) {
-    findings.push({
-      check: "chain_head",
-      position: close.throughPosition,
-      detail: `the hash at position ${close.throughPosition} is ${chainHeadFound || "missing"}, the close recorded ${close.chainHead}`,
-    });
+
+  /**
+   * The hash chain over every event pushed, the close's and the later ones (the first break, if any):
+   * the same answer as the store's `verifyChain()` when the whole log was pushed.
+   */
+  chainAfterClose(): BundleChainVerification {
+    return this.chain.result();
   }
 
-  const recomputed = new Map<string, Statement>();
-  for (const s of engine.statements(close.period)) recomputed.set(s.repId, s);
-  let divergence: Divergence | undefined;
-  const recordedReps = new Set(close.statements.map((s) => s.repId));
-  const digests: { repId: string; digest: string }[] = [];
-  for (const line of [...close.statements].sort((a, b) =>
-    a.repId < b.repId ? -1 : a.repId > b.repId ? 1 : 0,
-  )) {
-    const s = recomputed.get(line.repId);
-    if (s === undefined) {
-      const d = { repId: line.repId, line: "statement", expected: line.digest, found: "absent" };
+  /** Compares the replay with the close; call once, after the last event through the close's position. */
+  finish(): VerifyReport {
+    if (this.finished) throw new Error("CloseReplay.finish was already called");
+    this.finished = true;
+    const close = this.close;
+    const findings = this.findings;
+    const engine = this.engine;
+    const input = this.input;
+    const chainHeadFound = this.chainHeadFound;
+    const replayed = this.replayed;
+    const brokenAt = this.brokenAt;
+    if (chainHeadFound !== close.chainHead) {
+      findings.push({
+        check: "chain_head",
+        position: close.throughPosition,
+        detail: `the hash at position ${close.throughPosition} is ${chainHeadFound || "missing"}, the close recorded ${close.chainHead}`,
+      });
+    }
+
+    const recomputed = new Map<string, Statement>();
+    for (const s of engine.statements(close.period)) recomputed.set(s.repId, s);
+    let divergence: Divergence | undefined;
+    const recordedReps = new Set(close.statements.map((s) => s.repId));
+    const digests: { repId: string; digest: string }[] = [];
+    for (const line of [...close.statements].sort((a, b) =>
+      a.repId < b.repId ? -1 : a.repId > b.repId ? 1 : 0,
+    )) {
+      const s = recomputed.get(line.repId);
+      if (s === undefined) {
+        const d = { repId: line.repId, line: "statement", expected: line.digest, found: "absent" };
+        divergence ??= d;
+        findings.push({
+          check: "statement",
+          detail: `rep ${line.repId}: the close has a statement, the replay has none`,
+        });
+        continue;
+      }
+      const digest = statementDigest(s);
+      digests.push({ repId: s.repId, digest });
+      if (digest === line.digest) continue;
+      const payable = money(s.payable, s.scale);
+      const reference = input.reference?.(line.repId);
+      const named =
+        reference !== undefined && statementDigest(reference) === line.digest
+          ? firstDifferingLine(reference, s)
+          : undefined;
+      const d: Divergence =
+        named ??
+        (payable !== line.payable
+          ? { repId: line.repId, line: "payable", expected: line.payable, found: payable }
+          : { repId: line.repId, line: "digest", expected: line.digest, found: digest });
       divergence ??= d;
       findings.push({
         check: "statement",
-        detail: `rep ${line.repId}: the close has a statement, the replay has none`,
+        detail: `rep ${line.repId}: statement digest ${digest} differs from the recorded ${line.digest} (${d.line}: expected ${d.expected}, found ${d.found})`,
       });
-      continue;
     }
-    const digest = statementDigest(s);
-    digests.push({ repId: s.repId, digest });
-    if (digest === line.digest) continue;
-    const payable = money(s.payable, s.scale);
-    const reference = input.reference?.(line.repId);
-    const named =
-      reference !== undefined && statementDigest(reference) === line.digest
-        ? firstDifferingLine(reference, s)
-        : undefined;
-    const d: Divergence =
-      named ??
-      (payable !== line.payable
-        ? { repId: line.repId, line: "payable", expected: line.payable, found: payable }
-        : { repId: line.repId, line: "digest", expected: line.digest, found: digest });
-    divergence ??= d;
-    findings.push({
-      check: "statement",
-      detail: `rep ${line.repId}: statement digest ${digest} differs from the recorded ${line.digest} (${d.line}: expected ${d.expected}, found ${d.found})`,
-    });
-  }
-  for (const repId of [...recomputed.keys()].sort()) {
-    if (recordedReps.has(repId)) continue;
-    const s = recomputed.get(repId) as Statement;
-    digests.push({ repId, digest: statementDigest(s) });
-    divergence ??= { repId, line: "statement", expected: "absent", found: statementDigest(s) };
-    findings.push({
-      check: "statement",
-      detail: `rep ${repId}: the replay has a statement the close did not record`,
-    });
-  }
-  const root = merkleRoot(digests);
-  if (root !== close.merkleRoot) {
-    findings.push({
-      check: "merkle_root",
-      detail: `recomputed root ${root}, the close recorded ${close.merkleRoot}`,
-    });
-  }
-  if (close.engineVersion !== ENGINE_VERSION) {
-    // Not a failure by itself: a newer engine that reproduces the digests is fine; one that does not is explained.
-    if (findings.length > 0)
+    for (const repId of [...recomputed.keys()].sort()) {
+      if (recordedReps.has(repId)) continue;
+      const s = recomputed.get(repId) as Statement;
+      digests.push({ repId, digest: statementDigest(s) });
+      divergence ??= { repId, line: "statement", expected: "absent", found: statementDigest(s) };
       findings.push({
-        check: "engine_version",
-        detail: `closed by ${close.engineVersion}, replayed with ${ENGINE_VERSION}`,
+        check: "statement",
+        detail: `rep ${repId}: the replay has a statement the close did not record`,
       });
+    }
+    const root = merkleRoot(digests);
+    if (root !== close.merkleRoot) {
+      findings.push({
+        check: "merkle_root",
+        detail: `recomputed root ${root}, the close recorded ${close.merkleRoot}`,
+      });
+    }
+    if (close.engineVersion !== ENGINE_VERSION) {
+      // Not a failure by itself: a newer engine that reproduces the digests is fine; one that does not is explained.
+      if (findings.length > 0)
+        findings.push({
+          check: "engine_version",
+          detail: `closed by ${close.engineVersion}, replayed with ${ENGINE_VERSION}`,
+        });
+    }
+    return {
+      period: close.period,
+      status: findings.length === 0 ? "reproduced" : "diverged",
+      closeEventId: input.closeEventId,
+      closePosition: input.closePosition,
+      throughPosition: close.throughPosition,
+      statementsChecked: close.statements.length,
+      eventsReplayed: replayed,
+      merkleRoot: { recorded: close.merkleRoot, recomputed: root },
+      chainHead: { recorded: close.chainHead, found: chainHeadFound },
+      engineVersion: { recorded: close.engineVersion, current: ENGINE_VERSION },
+      ...(divergence === undefined ? {} : { divergence }),
+      ...(brokenAt === undefined ? {} : { brokenAt }),
+      findings,
+    };
   }
-  return {
-    period: close.period,
-    status: findings.length === 0 ? "reproduced" : "diverged",
-    closeEventId: input.closeEventId,
-    closePosition: input.closePosition,
-    throughPosition: close.throughPosition,
-    statementsChecked: close.statements.length,
-    eventsReplayed: replayed,
-    merkleRoot: { recorded: close.merkleRoot, recomputed: root },
-    chainHead: { recorded: close.chainHead, found: chainHeadFound },
-    engineVersion: { recorded: close.engineVersion, current: ENGINE_VERSION },
-    ...(divergence === undefined ? {} : { divergence }),
-    ...(brokenAt === undefined ? {} : { brokenAt }),
-    findings,
-  };
 }

@@ -4,6 +4,7 @@ import {
   ENGINE_VERSION,
   type Engine,
   type PlanRef,
+  type Statement,
   statementDigest,
 } from "@icm/engine";
 import type { EventData } from "@icm/events";
@@ -53,28 +54,63 @@ export function exceptionKey(x: CalculationException): string {
  * with its digest, the Merkle root over them, the plan versions behind them, the engine version, and the
  * chain head at that position.
  */
-export function buildClose(
-  engine: Engine,
-  input: {
-    readonly period: string;
-    readonly throughPosition: number;
-    readonly chainHead: string;
-    readonly by: CloseBy;
-    readonly exceptions: readonly CalculationException[];
-  },
-): PeriodClosedData {
-  const statements = engine.statements(input.period, { throughPosition: input.throughPosition });
+export function buildClose(engine: Engine, input: CloseInput): PeriodClosedData {
+  return closeBody(engine.statements(input.period, { throughPosition: input.throughPosition }), input);
+}
+
+/**
+ * `buildClose` from statements already computed (`engine.statements(period, { throughPosition })`, e.g. a
+ * PeriodSnapshot's), so a close does not compute every statement a second time.
+ */
+export function closeBody(statements: readonly Statement[], input: CloseInput): PeriodClosedData {
+  return closeBodyOf(closeLinesOf(statements), input);
+}
+
+/** What a close records of the period's statements: one line per statement, and the plans behind them. */
+export interface CloseLines {
+  /** Sorted by rep id: payable at the statement's scale and the statement digest. */
+  readonly lines: readonly { repId: string; currency: string; payable: string; digest: string }[];
+  /** Every plan version behind the statements, sorted by plan id then version. */
+  readonly planVersions: readonly { planId: string; version: number }[];
+}
+
+export interface CloseInput {
+  readonly period: string;
+  readonly throughPosition: number;
+  readonly chainHead: string;
+  readonly by: CloseBy;
+  readonly exceptions: readonly CalculationException[];
+}
+
+/** The close's lines of statements (digests computed here, once). */
+export function closeLinesOf(statements: readonly Statement[]): CloseLines {
   const lines = statements.map((s) => ({
     repId: s.repId,
     currency: s.currency,
     payable: money(s.payable, s.scale),
     digest: statementDigest(s),
   }));
+  return { lines, planVersions: planVersionsOf(statements) };
+}
+
+/** The plan versions behind statements, each once, sorted by plan id then version. */
+export function planVersionsOf(statements: readonly Statement[]): { planId: string; version: number }[] {
   const plans = new Map<string, PlanRef>();
   for (const s of statements) for (const p of s.plans) plans.set(`${p.planId}@${p.version}`, p);
-  const planVersions = [...plans.values()]
+  return [...plans.values()]
     .sort((a, b) => (a.planId < b.planId ? -1 : a.planId > b.planId ? 1 : a.version - b.version))
     .map((p) => ({ planId: p.planId, version: p.version }));
+}
+
+/** The PeriodClosed body from the close's lines. */
+export function closeBodyOf(closeLines: CloseLines, input: CloseInput): PeriodClosedData {
+  const lines = closeLines.lines.map((l) => ({
+    repId: l.repId,
+    currency: l.currency,
+    payable: l.payable,
+    digest: l.digest,
+  }));
+  const planVersions = closeLines.planVersions.map((p) => ({ planId: p.planId, version: p.version }));
   return {
     period: input.period,
     throughPosition: input.throughPosition,

@@ -2,3 +2,4 @@ export * from "./close.js";
 export * from "./money.js";
 export * from "./payroll.js";
 export * from "./preview.js";
+export * from "./snapshot.js";

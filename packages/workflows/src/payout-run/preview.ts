@@ -1,7 +1,9 @@
 import type { CalculationException, Engine, Statement } from "@icm/engine";
 import { statementDigest } from "@icm/engine";
 import type { Decimal } from "@icm/events";
+import { type CloseLines, planVersionsOf } from "./close.js";
 import { money, ZERO } from "./money.js";
+import { periodSnapshot } from "./snapshot.js";
 
 /** One rep's line of a payout run. */
 export interface PayoutRunStatement {
@@ -66,21 +68,39 @@ export function summarise(s: Statement): PayoutRunStatement {
 
 /** The payout run for a period as the engine sees it now (or as of a position). */
 export function previewRun(engine: Engine, period: string, throughPosition?: number): PayoutRunPreview {
-  const options = throughPosition === undefined ? {} : { throughPosition };
-  const statements = engine.statements(period, options);
-  const exceptions = engine.periodExceptions(period, options);
+  return previewWithCloseLines(engine, period, throughPosition).preview;
+}
+
+/**
+ * The payout run, and what a close at the same position would record of its statements (digests and
+ * payables are computed once, for both): a workspace keeps these so that closing right after a preview
+ * does not compute every statement again.
+ */
+export function previewWithCloseLines(
+  engine: Engine,
+  period: string,
+  throughPosition?: number,
+): { preview: PayoutRunPreview; closeLines: CloseLines } {
+  // One pass over the reps for both the statements and the exceptions (see PeriodSnapshot).
+  const { statements, exceptions } = periodSnapshot(engine, period, throughPosition);
   const own = engine.facts.closes(throughPosition).find((c) => c.period === period);
   const closed =
     own === undefined
       ? statements.find((s) => s.closed !== undefined)?.closed
       : { eventId: own.eventId, position: own.position };
-  return {
+  const lines = statements.map(summarise);
+  const preview: PayoutRunPreview = {
     period,
     throughPosition: throughPosition ?? engine.lastPosition,
     ...(closed === undefined ? {} : { closed }),
-    statements: statements.map(summarise),
+    statements: lines,
     totals: currencyTotals(statements),
-    exceptions,
+    exceptions: [...exceptions],
     canClose: closed === undefined && exceptions.length === 0,
   };
+  const closeLines: CloseLines = {
+    lines: lines.map((l) => ({ repId: l.repId, currency: l.currency, payable: l.payable, digest: l.digest })),
+    planVersions: planVersionsOf(statements),
+  };
+  return { preview, closeLines };
 }

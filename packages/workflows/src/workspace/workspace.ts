@@ -13,6 +13,7 @@ import {
   type WhatIfResult,
 } from "@icm/engine";
 import {
+  type ChainHead,
   type EventStore,
   type EventToAppend,
   isExpectedVersionConflict,
@@ -23,16 +24,19 @@ import {
 } from "@icm/event-store";
 import { type DomainEvent, EventValidationError, type JsonObject, streamIdFor } from "@icm/events";
 import { verifyBundleFile, writeBundle } from "../audit-replay/bundle.js";
-import { replayClose, type VerifyReport } from "../audit-replay/replay.js";
+import { CloseReplay, type VerifyReport } from "../audit-replay/replay.js";
 import {
-  buildClose,
   type CloseBy,
+  type CloseLines,
   type CloseResult,
+  closeBodyOf,
   closeEventId,
+  closeLinesOf,
   type PeriodClosedData,
 } from "../payout-run/close.js";
 import { payrollCsv } from "../payout-run/payroll.js";
-import { type PayoutRunPreview, previewRun } from "../payout-run/preview.js";
+import { type PayoutRunPreview, previewWithCloseLines } from "../payout-run/preview.js";
+import { periodSnapshot } from "../payout-run/snapshot.js";
 import { type AsOf, type LogIndexEntry, positionAtTime } from "../statement-queries/as-of.js";
 import { diffStatements, type StatementDiff } from "../statement-queries/diff.js";
 import { CloseRefusedError, InvalidInputError, NotFoundError } from "./errors.js";
@@ -83,6 +87,15 @@ export class IcmWorkspace {
   private readonly log: RecordedDomainEvent[] = [];
   private readonly index: LogIndexEntry[] = [];
   private readonly closes = new Map<string, StoredClose>();
+  /** The last preview's close lines, valid while `applied` has not moved (see closeSnapshot). */
+  private lastPreview:
+    | {
+        readonly period: string;
+        readonly applied: number;
+        readonly exceptions: readonly CalculationException[];
+        readonly closeLines: CloseLines;
+      }
+    | undefined;
   /** Last log position applied (0 = nothing yet). */
   private applied = 0;
   /** Serialises refreshes and writes: the engine requires increasing positions, applied once. */
@@ -165,7 +178,11 @@ export class IcmWorkspace {
   /** The draft payout run: every statement with its payable and digest, totals per currency, open exceptions. */
   preview(period: string): PayoutRunPreview {
     this.assertPeriod(period);
-    return previewRun(this.engine, period);
+    const { preview, closeLines } = previewWithCloseLines(this.engine, period);
+    // Finance previews, then closes: remember what the close would record at this position (one entry,
+    // a few hundred bytes per rep) so the close does not compute every statement again.
+    this.lastPreview = { period, applied: this.applied, exceptions: preview.exceptions, closeLines };
+    return preview;
   }
 
   /**
@@ -179,52 +196,84 @@ export class IcmWorkspace {
     if (by.override !== undefined && by.override.reason.trim() === "")
       throw new InvalidInputError("an override must say why");
     return this.exclusive(async () => {
-      for (let attempt = 0; attempt < MAX_CLOSE_SNAPSHOT_ATTEMPTS; attempt += 1) {
+      // Cheap part, retried: a (position, chain head) pair that the engine has applied exactly. The
+      // expensive part (every statement of the period) runs once per call, after the snapshot settled.
+      let head: ChainHead | undefined;
+      let seen = "";
+      for (let attempt = 0; attempt < MAX_CLOSE_SNAPSHOT_ATTEMPTS && head === undefined; attempt += 1) {
         await this.catchUp();
         const existing = this.closes.get(period);
         if (existing !== undefined) return this.closeResult(existing, true);
-        const head = await this.store.head();
-        // Another writer appended between the catch-up and the head: take the snapshot again.
-        if (head.globalPosition !== this.applied) continue;
-        const exceptions = this.engine.periodExceptions(period);
-        if (exceptions.length > 0 && by.override === undefined)
-          throw new CloseRefusedError(period, exceptions);
-        const data = buildClose(this.engine, {
-          period,
-          throughPosition: head.globalPosition,
-          chainHead: head.hash,
-          by,
-          exceptions,
-        });
-        const event = validateEvent({
-          eventId: closeEventId(period),
-          type: "PeriodClosed",
-          schemaVersion: 1,
-          data,
-          metadata: { source: "icm-workflows", actor: by.actor },
-        });
-        if (!event.ok) throw new EventValidationError(event.issues);
-        let replayed: boolean;
-        try {
-          const appended = await this.store.append(
-            `close-${period}`,
-            [toAppend(event.value)],
-            STREAM_DOES_NOT_EXIST,
-          );
-          replayed = appended.idempotentReplay;
-        } catch (error) {
-          // Someone else closed the period first (same deterministic event id or stream): theirs is the
-          // close; the next attempt reads it back and returns it.
-          if (!isExpectedVersionConflict(error) && !isIdempotencyConflict(error)) throw error;
-          continue;
-        }
-        await this.catchUp();
-        const stored = this.closes.get(period);
-        if (stored === undefined) throw new Error(`the close of ${period} was appended but not read back`);
-        return this.closeResult(stored, replayed);
+        const found = await this.store.head();
+        // Another writer appended after the catch-up: apply through exactly that head and check again.
+        if (found.globalPosition > this.applied) await this.catchUp(found.globalPosition);
+        if (found.globalPosition === this.applied) head = found;
+        else seen = `the store's head is at ${found.globalPosition}, the workspace applied ${this.applied}`;
       }
-      throw new Error(`could not take a consistent snapshot to close ${period}: the log keeps moving`);
+      if (head === undefined)
+        throw new Error(
+          `could not take a consistent snapshot to close ${period} in ${MAX_CLOSE_SNAPSHOT_ATTEMPTS} attempts: ${seen}`,
+        );
+      const existing = this.closes.get(period);
+      if (existing !== undefined) return this.closeResult(existing, true);
+      const { exceptions, closeLines } = this.closeSnapshot(period, head.globalPosition);
+      if (exceptions.length > 0 && by.override === undefined)
+        throw new CloseRefusedError(period, [...exceptions]);
+      const data = closeBodyOf(closeLines, {
+        period,
+        throughPosition: head.globalPosition,
+        chainHead: head.hash,
+        by,
+        exceptions,
+      });
+      const event = validateEvent({
+        eventId: closeEventId(period),
+        type: "PeriodClosed",
+        schemaVersion: 1,
+        data,
+        metadata: { source: "icm-workflows", actor: by.actor },
+      });
+      if (!event.ok) throw new EventValidationError(event.issues);
+      let replayed: boolean;
+      try {
+        const appended = await this.store.append(
+          `close-${period}`,
+          [toAppend(event.value)],
+          STREAM_DOES_NOT_EXIST,
+        );
+        replayed = appended.idempotentReplay;
+      } catch (error) {
+        // Someone else closed the period first (same deterministic event id or stream): theirs is the close.
+        // Read it back; computing ours again would only collide again.
+        if (!isExpectedVersionConflict(error) && !isIdempotencyConflict(error)) throw error;
+        await this.catchUp();
+        const theirs = this.closes.get(period);
+        if (theirs !== undefined) return this.closeResult(theirs, true);
+        throw new Error(
+          `the close of ${period} collided with an event already in the store (${(error as Error).message}) that is not a PeriodClosed of ${period}`,
+        );
+      }
+      await this.catchUp();
+      const stored = this.closes.get(period);
+      if (stored === undefined) throw new Error(`the close of ${period} was appended but not read back`);
+      return this.closeResult(stored, replayed);
     });
+  }
+
+  /**
+   * The period's exceptions and close lines at `position`, which the engine has applied exactly: the last
+   * preview's when nothing was applied since (statements are a pure function of the log through a
+   * position, so they are the same), else computed now, every statement once.
+   */
+  private closeSnapshot(
+    period: string,
+    position: number,
+  ): { exceptions: readonly CalculationException[]; closeLines: CloseLines } {
+    const remembered = this.lastPreview;
+    if (remembered !== undefined && remembered.period === period && remembered.applied === position)
+      return remembered;
+    const snapshot = periodSnapshot(this.engine, period, position);
+    return { exceptions: snapshot.exceptions, closeLines: closeLinesOf(snapshot.statements) };
   }
 
   /** The recorded close of a period, if any (the first one). */
@@ -314,13 +363,13 @@ export class IcmWorkspace {
    */
   async verify(period: string): Promise<VerifyReport> {
     const close = this.requireClose(period);
-    const events: RecordedEventLike[] = [];
-    await readLog(this.store, { after: 0, through: close.data.throughPosition }, (e) => events.push(e));
-    const report = replayClose({
+    // One streamed read of the whole stored log (pages, nothing held): events through the close are
+    // replayed in the fresh engine, and every event's hash link is checked, the later ones too, which is
+    // the walk `store.verifyChain()` would do with a second read of the log.
+    const replay = new CloseReplay({
       close: close.data,
       closeEventId: close.eventId,
       closePosition: close.position,
-      events,
       reference: (repId) => {
         try {
           return this.engine.statement(repId, period, { throughPosition: close.data.throughPosition });
@@ -329,7 +378,9 @@ export class IcmWorkspace {
         }
       },
     });
-    const chain = await this.store.verifyChain();
+    await readLog(this.store, { after: 0 }, (e) => replay.push(e));
+    const report = replay.finish();
+    const chain = replay.chainAfterClose();
     if (chain.ok) return report;
     if (report.findings.some((f) => f.check === "chain" && f.position === chain.position)) return report;
     return {
@@ -439,8 +490,10 @@ export class IcmWorkspace {
     return { throughPosition: this.positionOf(asOf) };
   }
 
-  private async catchUp(): Promise<number> {
-    await readLog(this.store, { after: this.applied }, (stored) => {
+  /** Applies what the store has after the last applied position: to the end, or through `through`. */
+  private async catchUp(through?: number): Promise<number> {
+    const range = through === undefined ? { after: this.applied } : { after: this.applied, through };
+    await readLog(this.store, range, (stored) => {
       const recorded = toEngineInput(stored);
       this.engine.apply(recorded);
       this.applied = stored.globalPosition;
