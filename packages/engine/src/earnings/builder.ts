@@ -1,7 +1,8 @@
-import { Decimal, roundDecimal } from "@icm/events";
+import { Decimal } from "@icm/events";
 import { type CompanyCalendar, type Period, periodContaining } from "../calendar/index.js";
 import type { CompiledPlan, SourceRef } from "../facts/index.js";
 import type { CalculationException, EntryKind, ExceptionCode, LedgerEntry } from "../ledger/types.js";
+import { roundAt } from "./format.js";
 
 /** Sorted by position, without duplicates: the order an auditor replays them in. */
 export function sortSources(sources: readonly (SourceRef | undefined)[]): SourceRef[] {
@@ -73,7 +74,7 @@ export class EarningsBuilder {
   /** Adds a line; the amount is rounded here with the plan's mode and scale. Returns the entry. */
   line(spec: LineSpec): LedgerEntry {
     const { scale, mode } = spec.plan.rounding;
-    const amount = roundDecimal(spec.amount, scale, mode);
+    const amount = roundAt(spec.amount, scale, mode);
     const id = `${this.repId}/${this.period.id}/${spec.component ?? "-"}/${spec.sourceKey}/${spec.kind}`;
     if (this.ids.has(id)) throw new Error(`duplicate ledger entry id ${id}`);
     this.ids.add(id);

@@ -1,4 +1,4 @@
-import { Decimal, roundDecimal } from "@icm/events";
+import { Decimal } from "@icm/events";
 import { type Period, parsePeriodId, previousPeriod } from "../calendar/index.js";
 import type { CompiledComponent, CompiledPlan, Facts } from "../facts/index.js";
 import type { LedgerEntry } from "../ledger/types.js";
@@ -7,7 +7,7 @@ import { EarningsBuilder, type LineSpec } from "./builder.js";
 import { EarningsCapLimiter } from "./cap/earnings-cap.js";
 import { reversalSpecs } from "./clawback/clawback.js";
 import { matchesFilter } from "./filter.js";
-import { num, pct, ratePct } from "./format.js";
+import { num, numOfFixed, pct, ratePct, roundAt } from "./format.js";
 import { adjustmentItems, type CreditItem, compareItems, dealItems } from "./items.js";
 import { overlayAmount, overlayItems } from "./overlay/overlay.js";
 import { EMPTY_RATE_TABLE_STATE, RateTable, type RateTableState } from "./rate-table/run.js";
@@ -184,7 +184,7 @@ class PeriodRun {
   }
 
   private round(plan: CompiledPlan, value: Decimal): Decimal {
-    return roundDecimal(value, plan.rounding.scale, plan.rounding.mode);
+    return roundAt(value, plan.rounding.scale, plan.rounding.mode);
   }
 
   carryOut(): YearCarry {
@@ -333,7 +333,7 @@ class PeriodRun {
             amount: capped.earning,
             component: component.id,
             inputs: {
-              credit: item.credit.toFixed(),
+              credit: item.dealCredit.creditText,
               share: item.dealCredit.share.toFixed(),
               amountUnrounded: amount.toFixed(),
             },
@@ -368,7 +368,8 @@ class PeriodRun {
         const rounded = this.round(plan, unrounded);
         const capped = limiter.apply(rounded, ZERO);
         const sourceKey = `deal:${item.deal.dealId}:${item.reportId}`;
-        const creditLabel = num(item.dealCredit.credit);
+        const creditText = item.dealCredit.creditText;
+        const creditLabel = numOfFixed(creditText);
         const entry = this.builder.line({
           kind: "overlay",
           amount: capped.earning,
@@ -382,7 +383,7 @@ class PeriodRun {
             ...item.dealCredit.inputs,
             reportId: item.reportId,
             depth: String(item.depth),
-            credit: item.dealCredit.credit.toFixed(),
+            credit: creditText,
             rate: rateText,
             amountUnrounded: unrounded.toFixed(),
           },

@@ -171,16 +171,21 @@ export class StatementCalculator {
 
     const rank = (e: LedgerEntry): number =>
       ledger.lineIndex.get(e) ?? ledger.lines.length + (e.kind === "prior_period_adjustment" ? 0 : 1);
-    const entries = [...native, ...ppa, ...draws]
-      .map((e, index) => ({ e, r: rank(e), index }))
-      .sort((a, b) =>
-        a.e.businessDate < b.e.businessDate
-          ? -1
-          : a.e.businessDate > b.e.businessDate
-            ? 1
-            : a.r - b.r || a.index - b.index,
-      )
-      .map((x) => x.e);
+    const unsorted = [...native, ...ppa, ...draws];
+    // Usually already in order (a period's own lines are kept in ledger order): check in one pass before
+    // paying for a wrapper per line and a sort of a manager's tens of thousands of lines.
+    const entries = inStatementOrder(unsorted, rank)
+      ? unsorted
+      : unsorted
+          .map((e, index) => ({ e, r: rank(e), index }))
+          .sort((a, b) =>
+            a.e.businessDate < b.e.businessDate
+              ? -1
+              : a.e.businessDate > b.e.businessDate
+                ? 1
+                : a.r - b.r || a.index - b.index,
+          )
+          .map((x) => x.e);
 
     const plans = new Map<string, PlanRef>();
     for (const e of entries) {
@@ -221,7 +226,9 @@ export class StatementCalculator {
       const p = ledger.periods.get(id);
       if (p !== undefined && within(p, period)) out.push(...lines);
     }
-    // Keep ledger order (business time), whatever order the map held the period ids in.
+    // Keep ledger order (business time), whatever order the map held the period ids in (one period's
+    // lines, the usual case, already are).
+    if (inLedgerOrder(out, ledger)) return out;
     return out.sort((a, b) => (ledger.lineIndex.get(a) ?? 0) - (ledger.lineIndex.get(b) ?? 0));
   }
 
@@ -339,4 +346,26 @@ export class StatementCalculator {
     );
     return (touching.length > 0 ? touching : all).map((f) => ({ eventId: f.eventId, position: f.position }));
   }
+}
+
+/** Whether sorting by (business date, rank), stable, would leave the lines where they are. */
+function inStatementOrder(lines: readonly LedgerEntry[], rank: (e: LedgerEntry) => number): boolean {
+  for (let i = 1; i < lines.length; i += 1) {
+    const a = lines[i - 1] as LedgerEntry;
+    const b = lines[i] as LedgerEntry;
+    if (a.businessDate < b.businessDate) continue;
+    if (a.businessDate > b.businessDate || rank(a) > rank(b)) return false;
+  }
+  return true;
+}
+
+/** Whether sorting by ledger index, stable, would leave the lines where they are. */
+function inLedgerOrder(lines: readonly LedgerEntry[], ledger: RepLedger): boolean {
+  let previous = Number.NEGATIVE_INFINITY;
+  for (const line of lines) {
+    const index = ledger.lineIndex.get(line) ?? 0;
+    if (index < previous) return false;
+    previous = index;
+  }
+  return true;
 }

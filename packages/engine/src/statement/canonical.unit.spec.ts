@@ -227,6 +227,30 @@ describe("canonicalStatementJson", () => {
     expect(statementDigest(s)).toBe(canonicalDigest(canonicalStatement(s)));
   });
 
+  it("digests an entry longer than the whole hash buffer, between short ones, like the generic path", () => {
+    const huge = "Überweisung → 😀 ".repeat(5_000); // ~85,000 UTF-16 units, multi-byte UTF-8
+    const entries = [
+      entry("a", "1"),
+      entry("b", "2", { trace: { ...entry("x", "0").trace, explanation: huge } }),
+      entry("c", "3"),
+    ];
+    const s = statement(entries);
+    expect(canonicalStatementJson(s).length).toBeGreaterThan(85_000);
+    expect(statementDigest(s)).toBe(canonicalDigest(canonicalStatement(s)));
+  });
+
+  it("writes inputs of more shapes than it remembers in sorted key order", () => {
+    // More key shapes than the shape memo holds, interleaved, so shapes are evicted and met again.
+    const entries = Array.from({ length: 40 }, (_, i) => {
+      const inputs: Record<string, string> = {};
+      for (let k = (i * 7) % 13; k >= 0; k -= 1) inputs[`k${(k * 5 + i) % 11}"\u00e9${k}`] = `v${k}`;
+      return entry(`e${i}`, `${i}`, { trace: { ...entry("x", "0").trace, inputs } });
+    });
+    const s = statement(entries);
+    expect(canonicalStatementJson(s)).toBe(canonicalJson(canonicalStatement(s)));
+    expect(statementDigest(s)).toBe(canonicalDigest(canonicalStatement(s)));
+  });
+
   it("writes negative zero amounts without a sign, like formatDecimal", () => {
     const s = statement([entry("a", "-0"), entry("b", "-0.001")]);
     expect(canonicalStatementJson(s)).toBe(canonicalJson(canonicalStatement(s)));

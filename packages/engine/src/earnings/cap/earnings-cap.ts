@@ -60,6 +60,14 @@ export class EarningsCapLimiter {
   }
 
   apply(earning: Decimal, trueUp: Decimal): CappedLines {
+    // Uncapped (overlays, most components): paid is always the uncapped total, so the change is the ask
+    // itself and nothing is capped. Only when the sum is certainly exact (well inside the 60-digit
+    // precision), so the general path below would have found `delta.equals(asked)` too.
+    if (this.limit === undefined && trueUp.isZero() && exactlyAddable(this.uncapped, earning)) {
+      this.uncapped = this.uncapped.plus(earning);
+      this.paid = this.uncapped;
+      return { earning, trueUp, capped: false, note: "" };
+    }
     const asked = earning.plus(trueUp);
     this.uncapped = this.uncapped.plus(asked);
     const newPaid = this.limit === undefined ? this.uncapped : Decimal.min(this.uncapped, this.limit);
@@ -88,4 +96,9 @@ export class EarningsCapLimiter {
       note: `capped by the ${this.description}: pays ${num(delta)} of ${num(asked)}`,
     };
   }
+}
+
+/** Both below 10^30 with at most 25 places: their sum has at most 56 digits, so it is exact. */
+function exactlyAddable(a: Decimal, b: Decimal): boolean {
+  return a.e < 30 && b.e < 30 && a.decimalPlaces() <= 25 && b.decimalPlaces() <= 25;
 }

@@ -12,6 +12,8 @@ import { num } from "../format.js";
 export interface DealCredit {
   /** This rep's part of the deal's measure, in plan currency, at plan scale (largest-remainder allocation). */
   readonly credit: Decimal;
+  /** `credit.toFixed()`, made once: every manager's overlay line on the deal shows it again. */
+  readonly creditText: string;
   /** The rep's share (summed when the rep appears in more than one split line). */
   readonly share: Decimal;
   /** The whole deal's measure in plan currency, unrounded, then rounded at plan scale. */
@@ -39,6 +41,9 @@ const ONE = new Decimal(1);
 
 /** The deal's shares must sum to exactly 1: anything else is an exception and nobody is credited. */
 export function splitsSumToOne(deal: DealState): boolean {
+  // Most deals have one split; every report's deal is checked again for each manager above it.
+  const only = deal.splits.length === 1 ? deal.splits[0] : undefined;
+  if (only !== undefined) return only.share.equals(ONE);
   let sum = new Decimal(0);
   for (const split of deal.splits) sum = sum.plus(split.share);
   return sum.equals(ONE);
@@ -89,7 +94,7 @@ export function creditDeal(
   const parts =
     deal.splits.length === 1
       ? [measureTotal]
-      : allocateLargestRemainder(
+      : allocateWholeShares(
           measureTotal,
           deal.splits.map((s) => s.share),
           scale,
@@ -108,13 +113,14 @@ export function creditDeal(
     arithmetic += `${deal.currency} ${num(measure)} × ${converted.quote.rate.toFixed()} = ${plan.currency} ${num(measureTotal)}`;
   }
   if (!share.equals(ONE)) arithmetic += ` × ${num(share.times(100))}% = ${num(credit)}`;
+  const creditText = credit.toFixed();
   const inputs: Record<string, string> = {
     dealAmount: deal.amount.toFixed(),
     dealCurrency: deal.currency,
     measureUnrounded: converted.amount.toFixed(),
     measureRounded: measureTotal.toFixed(),
     share: share.toFixed(),
-    creditRounded: credit.toFixed(),
+    creditRounded: creditText,
   };
   if (deal.margin !== undefined) inputs.dealMargin = deal.margin.toFixed();
   if (converted.quote !== undefined) {
@@ -125,6 +131,7 @@ export function creditDeal(
     ok: true,
     value: {
       credit,
+      creditText,
       share,
       measureUnrounded: converted.amount,
       measureTotal,
@@ -134,4 +141,66 @@ export function creditDeal(
       inputs,
     },
   };
+}
+
+/** 10^-scale per scale (0..18), the minor unit the allocation counts in. */
+const UNITS: Decimal[] = [];
+function minorUnit(scale: number): Decimal {
+  let unit = UNITS[scale];
+  if (unit === undefined) {
+    unit = new Decimal(10).pow(-scale);
+    UNITS[scale] = unit;
+  }
+  return unit;
+}
+
+/**
+ * `allocateLargestRemainder(total, shares, scale)` for shares already known to sum to exactly 1 (the deal
+ * was checked): every part's exact share is then units × share, with no division, so this skips the
+ * 60-digit divisions and the weight checks of the general function, and gives the same parts (the law spec
+ * compares the two). Every report's deal is allocated again for each manager above it, so this is hot.
+ * Falls back to the general function when a product could exceed the working precision.
+ */
+export function allocateWholeShares(total: Decimal, shares: readonly Decimal[], scale: number): Decimal[] {
+  if (
+    shares.length === 0 ||
+    !Number.isInteger(scale) ||
+    scale < 0 ||
+    scale > 18 ||
+    !total.isFinite() ||
+    total.decimalPlaces() > scale
+  )
+    return allocateLargestRemainder(total, shares, scale);
+  const unit = minorUnit(scale);
+  const units = total.abs().div(unit); // an integer: total is at scale
+  const floors: Decimal[] = [];
+  const remainders: Decimal[] = [];
+  let assigned: Decimal | undefined;
+  for (const share of shares) {
+    if (!share.isFinite() || share.isNegative() || units.sd(true) + share.sd(true) > Decimal.precision)
+      return allocateLargestRemainder(total, shares, scale);
+    const exact = units.times(share);
+    const floor = exact.floor();
+    floors.push(floor);
+    remainders.push(exact.minus(floor));
+    assigned = assigned === undefined ? floor : assigned.plus(floor);
+  }
+  const leftover = assigned === undefined ? 0 : units.minus(assigned).toNumber();
+  if (leftover > 0) {
+    const order = shares.map((_, index) => index);
+    order.sort((a, b) => {
+      const byRemainder = (remainders[b] as Decimal).comparedTo(remainders[a] as Decimal);
+      return byRemainder !== 0 ? byRemainder : a - b;
+    });
+    for (let rank = 0; rank < leftover; rank += 1) {
+      const index = order[rank] as number;
+      floors[index] = (floors[index] as Decimal).plus(1);
+    }
+  }
+  const negative = total.isNegative();
+  return floors.map((minorUnits) => {
+    if (minorUnits.isZero()) return new Decimal(0);
+    const part = minorUnits.times(unit);
+    return negative ? part.negated() : part;
+  });
 }
