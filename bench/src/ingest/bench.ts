@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import type { RecordedEvent } from "@icm/event-store";
+import type { EventStore } from "@icm/event-store";
 import type { DomainEvent } from "@icm/events";
 import {
   buildIngestApp,
@@ -15,22 +15,69 @@ import { dropDataset, openStore } from "../generate/dataset.js";
 import { peakRssMiB, percentile, perSecond } from "../harness/measure.js";
 import type { BenchOptions } from "../harness/options.js";
 
-/** Events per POST and concurrent HTTP senders: a CRM sync pushing batches from a few workers. */
+/** Events per POST: a CRM sync pushing batches. */
 const EVENTS_PER_REQUEST = 100;
-const SENDERS = 8;
-/** Gives up waiting for the recorder when nothing new reached PostgreSQL for this long. */
+/** Closed loop: concurrent senders, each sending its next batch when the previous one was answered. */
+const CLOSED_LOOP_SENDERS = 8;
+/**
+ * Open loop: offered loads in events/s. A request is due every EVENTS_PER_REQUEST / rate seconds whether
+ * or not earlier ones were answered, and latency counts from when it was due (no coordinated omission:
+ * a stalled server cannot hide its backlog by slowing the sender down).
+ */
+const OPEN_LOOP_RATES = [2_500, 5_000, 10_000, 25_000] as const;
+/** Open loop: requests in flight at once (a bound on the load generator, not on the server). */
+const OPEN_LOOP_MAX_IN_FLIGHT = 256;
+/** Gives up waiting for the recorder when nothing new was committed for this long. */
 const STALL_LIMIT_MS = 30_000;
+
+type Load =
+  | { readonly kind: "closed"; readonly senders: number }
+  | { readonly kind: "open"; readonly rate: number };
 
 /**
  * The write path end to end: POST /events (validation, publish, JetStream ack) → the recorder's durable
- * pull consumer → append to PostgreSQL, all in this process against the real NATS and PostgreSQL. An
- * event's end-to-end latency runs from the start of the HTTP request that carried it to the moment a
- * subscription on the store (LISTEN/NOTIFY wake-up) sees it committed. Senders are closed-loop: each
- * sends its next batch when the previous one was accepted, so a recorder slower than the HTTP edge shows
- * up as a growing backlog, and as latency.
+ * pull consumer → appendMany into PostgreSQL, all in this process against the real NATS and PostgreSQL.
+ *
+ * An event's end-to-end latency runs from the moment its HTTP request was sent (open loop: when it was
+ * due) to the moment the store call that wrote it returned, i.e. its transaction had committed (the
+ * recorder's store is wrapped to note that time per event id). Two kinds of load, each on a fresh stream
+ * and schema: a closed loop as fast as it goes (maximum throughput; latency there is mostly backlog), and
+ * open loops at stated rates (latency under that offered load). CPU time is this process's (HTTP edge,
+ * recorder, and the load generator's HTTP client), not PostgreSQL's or NATS's.
  */
 export async function ingest(o: BenchOptions): Promise<Record<string, unknown>> {
   const events = firstEvents(o, o.ingestEvents);
+  // Bodies are encoded before the clock starts: the load generator shares this process's CPU.
+  const bodies: { body: string; ids: string[] }[] = [];
+  for (let from = 0; from < events.length; from += EVENTS_PER_REQUEST) {
+    const batch = events.slice(from, from + EVENTS_PER_REQUEST);
+    bodies.push({ body: JSON.stringify(batch), ids: batch.map((e) => e.eventId) });
+  }
+  const closedLoop = await runPhase(o, bodies, events.length, {
+    kind: "closed",
+    senders: CLOSED_LOOP_SENDERS,
+  });
+  const openLoop: Record<string, unknown>[] = [];
+  for (const rate of OPEN_LOOP_RATES)
+    openLoop.push(await runPhase(o, bodies, events.length, { kind: "open", rate }));
+  return {
+    events: events.length,
+    eventsPerRequest: EVENTS_PER_REQUEST,
+    latencyFrom: "HTTP request sent (open loop: due) → its appendMany returned (committed)",
+    closedLoop,
+    openLoop,
+    targetEventsPerSecond: 25_000,
+    targetP99Ms: 50,
+    peakRssMiB: peakRssMiB(),
+  };
+}
+
+async function runPhase(
+  o: BenchOptions,
+  bodies: readonly { body: string; ids: string[] }[],
+  eventCount: number,
+  load: Load,
+): Promise<Record<string, unknown>> {
   const schema = `bench_ingest_s${o.seed >>> 0}`;
   const ref = { kind: "postgres" as const, schema };
   await dropDataset(ref, o);
@@ -44,74 +91,109 @@ export async function ingest(o: BenchOptions): Promise<Record<string, unknown>> 
     limits: DEFAULT_INGEST_LIMITS,
     logger,
   });
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  const httpLatencies: number[] = [];
+  let lastCommitAt = performance.now();
+  let appendCalls = 0;
+  let allCommitted: () => void = () => undefined;
+  const committedAll = new Promise<void>((resolve) => {
+    allCommitted = resolve;
+  });
+  // The recorder writes through this: the moment appendMany returns, its transaction has committed.
+  const timedStore: EventStore = {
+    ...store,
+    appendMany: async (items) => {
+      const outcomes = await store.appendMany(items);
+      const now = performance.now();
+      appendCalls += 1;
+      lastCommitAt = now;
+      outcomes.forEach((outcome, i) => {
+        if (!outcome.ok || outcome.result.idempotentReplay) return;
+        const id = items[i]?.events[0]?.eventId;
+        const t = id === undefined ? undefined : sentAt.get(id);
+        if (t !== undefined) latencies.push(now - t);
+      });
+      if (latencies.length >= eventCount) allCommitted();
+      return outcomes;
+    },
+    append: (...args) => store.append(...args),
+    readStream: (...args) => store.readStream(...args),
+    readAll: (...args) => store.readAll(...args),
+    subscribeToAll: (...args) => store.subscribeToAll(...args),
+    head: () => store.head(),
+    verifyChain: (...args) => store.verifyChain(...args),
+    close: () => store.close(),
+  };
   const recorder = await startRecorder({
     nc: pipeline.nc,
     topology,
-    store,
+    store: timedStore,
     deadLetters: pipeline.deadLetters,
     logger,
     durableName: "bench-recorder",
   });
-  const sentAt = new Map<string, number>();
-  const latencies: number[] = [];
-  const httpLatencies: number[] = [];
-  let lastSeenAt = performance.now();
-  let allSeen: () => void = () => undefined;
-  const seenAll = new Promise<void>((resolve) => {
-    allSeen = resolve;
-  });
-  const subscription = store.subscribeToAll(
-    {
-      onEvent: (stored: RecordedEvent) => {
-        const t = sentAt.get(stored.eventId);
-        lastSeenAt = performance.now();
-        if (t !== undefined) latencies.push(lastSeenAt - t);
-        if (latencies.length === events.length) allSeen();
-      },
-    },
-    { pollIntervalMs: 50 },
-  );
   try {
     const address = await app.listen({ port: 0, host: "127.0.0.1" });
-    const start = performance.now();
-    let next = 0;
     let rejected = 0;
-    const sender = async () => {
-      for (;;) {
-        const from = next;
-        if (from >= events.length) return;
-        next += EVENTS_PER_REQUEST;
-        const batch = events.slice(from, from + EVENTS_PER_REQUEST);
-        const t0 = performance.now();
-        for (const e of batch) sentAt.set(e.eventId, t0);
-        const response = await fetch(`${address}/events`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify(batch),
-        });
-        await response.arrayBuffer();
-        httpLatencies.push(performance.now() - t0);
-        if (response.status !== 202) rejected += batch.length;
-      }
+    const send = async (index: number, dueAt: number): Promise<void> => {
+      const request = bodies[index] as { body: string; ids: string[] };
+      for (const id of request.ids) sentAt.set(id, dueAt);
+      const response = await fetch(`${address}/events`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: request.body,
+      });
+      await response.arrayBuffer();
+      httpLatencies.push(performance.now() - dueAt);
+      if (response.status !== 202) rejected += request.ids.length;
     };
-    await Promise.all(Array.from({ length: SENDERS }, sender));
+    const cpuBefore = process.cpuUsage();
+    const start = performance.now();
+    if (load.kind === "closed") {
+      let next = 0;
+      const sender = async () => {
+        while (next < bodies.length) {
+          const index = next;
+          next += 1;
+          await send(index, performance.now());
+        }
+      };
+      await Promise.all(Array.from({ length: load.senders }, sender));
+    } else {
+      const intervalMs = (EVENTS_PER_REQUEST * 1000) / load.rate;
+      const inFlight = new Set<Promise<void>>();
+      for (let index = 0; index < bodies.length; index += 1) {
+        const dueAt = start + index * intervalMs;
+        const waitMs = dueAt - performance.now();
+        if (waitMs > 0) await sleep(waitMs);
+        while (inFlight.size >= OPEN_LOOP_MAX_IN_FLIGHT) await Promise.race(inFlight);
+        const request = send(index, dueAt).finally(() => inFlight.delete(request));
+        inFlight.add(request);
+      }
+      await Promise.all(inFlight);
+    }
     const acceptedAt = performance.now();
     // Waits for the recorder to drain the stream, unless it stalls.
     for (;;) {
-      const done = await Promise.race([seenAll.then(() => true), sleep(1_000).then(() => false)]);
-      if (done || performance.now() - lastSeenAt > STALL_LIMIT_MS) break;
+      const done = await Promise.race([committedAll.then(() => true), sleep(1_000).then(() => false)]);
+      if (done || performance.now() - lastCommitAt > STALL_LIMIT_MS) break;
     }
-    const end = lastSeenAt;
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuMs = Math.round((cpu.user + cpu.system) / 1000);
+    const end = lastCommitAt;
     latencies.sort((a, b) => a - b);
     httpLatencies.sort((a, b) => a - b);
     const round = (x: number) => Math.round(x * 10) / 10;
     return {
-      events: events.length,
-      eventsPerRequest: EVENTS_PER_REQUEST,
-      senders: SENDERS,
+      load:
+        load.kind === "closed"
+          ? `closed loop, ${load.senders} senders, as fast as accepted`
+          : `open loop, ${load.rate} events/s offered`,
+      ...(load.kind === "open" ? { offeredEventsPerSecond: load.rate } : {}),
       rejected,
       recorded: latencies.length,
-      httpAcceptedPerSecond: perSecond(events.length, acceptedAt - start),
+      httpAcceptedPerSecond: perSecond(eventCount, acceptedAt - start),
       httpRequestMs: { p50: round(percentile(httpLatencies, 50)), p99: round(percentile(httpLatencies, 99)) },
       sustainedEventsPerSecond: perSecond(latencies.length, end - start),
       endToEndMs: {
@@ -119,13 +201,12 @@ export async function ingest(o: BenchOptions): Promise<Record<string, unknown>> 
         p99: round(percentile(latencies, 99)),
         max: round(latencies.at(-1) ?? 0),
       },
-      targetEventsPerSecond: 25_000,
-      targetP99Ms: 50,
+      cpuMs,
+      eventsPerCpuSecond: perSecond(latencies.length, cpuMs),
+      appendManyCalls: appendCalls,
       recorderStats: { ...recorder.stats },
-      peakRssMiB: peakRssMiB(),
     };
   } finally {
-    await subscription.close();
     await recorder.stop();
     await app.close();
     await deleteStreams(pipeline.jsm, topology);

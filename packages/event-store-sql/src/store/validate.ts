@@ -5,12 +5,15 @@ import {
   type ExpectedRevision,
   eventChainHashFromText,
 } from "@icm/event-store";
-import { canonicalJson, decodeCanonical, type JsonObject } from "@icm/events";
+import { canonicalJson } from "@icm/events";
 
 /** One event of a validated batch, with the text that will be stored and its idempotency hash. */
 export interface PreparedEvent {
-  /** The event as it will be read back (its canonical decoding), which is also what gets hashed. */
-  readonly event: EventToAppend;
+  /**
+   * The event's identity and type. Its data and metadata are only kept as the stored text: the hashes and
+   * the INSERT read the text, and decoding it again here (as this once did) cost a parse per event for nothing.
+   */
+  readonly event: Pick<EventToAppend, "eventId" | "type" | "schemaVersion">;
   readonly dataText: string;
   readonly metadataText: string;
   readonly contentHash: string;
@@ -34,13 +37,7 @@ export function prepareAppend(
   return events.map((offered) => {
     const dataText = canonicalJson(offered.data);
     const metadataText = canonicalJson(offered.metadata);
-    const event: EventToAppend = {
-      eventId: offered.eventId,
-      type: offered.type,
-      schemaVersion: offered.schemaVersion,
-      data: decodeCanonical(dataText) as JsonObject,
-      metadata: decodeCanonical(metadataText) as JsonObject,
-    };
+    const event = { eventId: offered.eventId, type: offered.type, schemaVersion: offered.schemaVersion };
     return {
       event,
       dataText,

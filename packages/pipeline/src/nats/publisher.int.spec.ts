@@ -75,6 +75,41 @@ await describeWith(["nats"], "NATS publisher", () => {
     expect(failure).toMatchObject({ eventId: "rep-onboarded-R-lost", attempts: 3 });
   });
 
+  it("times out a publish whose ack never comes, retries it with the same msg id, then fails", async () => {
+    // A plain subscriber on the subject and no stream: the server sees a responder, so no 503 comes back,
+    // and nobody ever acks.
+    const silent = testTopology("publisher_silent");
+    const seen: string[] = [];
+    const listener = nc.subscribe(`${silent.subjectPrefix}.>`, {
+      callback: (_error, message) => seen.push(message.headers?.get("Nats-Msg-Id") ?? ""),
+    });
+    await nc.flush();
+    const failure = await publishEvents(nc.jetstream(), silent, [rep("R-silent")], {
+      maxAttempts: 2,
+      retryDelayMs: 5,
+      ackTimeoutMs: 200,
+    }).catch((error: unknown) => error);
+    listener.unsubscribe();
+    expect(failure).toBeInstanceOf(PublishError);
+    expect(failure).toMatchObject({ eventId: "rep-onboarded-R-silent", attempts: 2 });
+    expect((failure as PublishError).message).toMatch(/TIMEOUT/i);
+    expect(seen).toEqual(["rep-onboarded-R-silent", "rep-onboarded-R-silent"]);
+  });
+
+  it("acknowledges a mixed batch: new events stored, repeated ones reported as duplicates, in input order", async () => {
+    const js = nc.jetstream();
+    const old = rep("R-mixed-old");
+    await publishEvents(js, topology, [old]);
+    const events = [rep("R-mixed-a"), old, rep("R-mixed-b")];
+    const result = await publishEvents(js, topology, events, { maxInFlight: 2 });
+    expect(result).toMatchObject({ stored: 2, duplicates: 1 });
+    expect(result.published.map((p) => [p.eventId, p.duplicate])).toEqual([
+      ["rep-onboarded-R-mixed-a", false],
+      ["rep-onboarded-R-mixed-old", true],
+      ["rep-onboarded-R-mixed-b", false],
+    ]);
+  });
+
   it("does not retry what cannot succeed: an event larger than the message size limit", async () => {
     const big = { ...rep("R-big"), metadata: { note: "x".repeat(1024 * 1024) } };
     const failure = await publishEvents(nc.jetstream(), topology, [big], {

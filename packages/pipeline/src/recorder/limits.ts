@@ -19,8 +19,10 @@ export interface RecorderLimits {
   readonly nakDelayBaseMs: number;
   readonly nakDelayMaxMs: number;
   /**
-   * Unacknowledged messages the server lets this consumer hold. Equal to fetchBatch: after a crash nothing
-   * newer is delivered until the unacknowledged batch comes back, so events reach the log in stream order.
+   * Unacknowledged messages the server lets this consumer hold. Twice fetchBatch: one batch being
+   * committed and one pulled ahead of it (the recorder pulls the next batch while appendMany runs). After
+   * a crash the recorder waits one ack wait before pulling, so the unacknowledged messages come back (in
+   * stream order, before anything newer) and events still reach the log in stream order.
    */
   readonly maxAckPending: number;
   /** Consecutive failed pulls (NATS unreachable) before the recorder gives up and its `done` rejects. */
@@ -36,7 +38,7 @@ export const DEFAULT_RECORDER_LIMITS: RecorderLimits = {
   backoffMs: [30_000, 60_000, 120_000],
   nakDelayBaseMs: 500,
   nakDelayMaxMs: 30_000,
-  maxAckPending: 500,
+  maxAckPending: 1_000,
   maxConsecutiveFetchFailures: 120,
   fetchRetryDelayMs: 1_000,
 };
@@ -52,7 +54,7 @@ export function recorderLimits(overrides: Partial<RecorderLimits> = {}): Recorde
       0,
       Math.max(0, (overrides.maxDeliver ?? DEFAULT_RECORDER_LIMITS.maxDeliver) - 1),
     ),
-    maxAckPending: fetchBatch,
+    maxAckPending: 2 * fetchBatch,
     ...overrides,
   };
   const positive = [

@@ -281,4 +281,116 @@ await describeWith(["nats", "postgres"], "recorder (NATS JetStream → PostgreSQ
     await waitFor("the next event", () => recorder.stats.recorded === 1);
     expect(await recordedIds(store)).toEqual([fx.eventId]);
   });
+
+  /** The store with every appendMany held until released; counts the items of the held calls. */
+  function gateAppendMany(recordTo: EventStore) {
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const gate = { heldItems: 0, release: () => release() };
+    const store: EventStore = {
+      ...recordTo,
+      appendMany: async (items) => {
+        gate.heldItems += items.length;
+        await released;
+        return recordTo.appendMany(items);
+      },
+    };
+    return { gate, store };
+  }
+
+  it("pulls the next batch while one commits, acks nothing before its commit, and keeps the stream order", async () => {
+    await setUp();
+    const events = sampleHistory({ reps: 3, deals: 20 }).slice(0, 30);
+    await publishEvents(nc.jetstream(), topology, events);
+    const { gate, store: gated } = gateAppendMany(store);
+    try {
+      const recorder = await start(gated, { fetchBatch: 10 });
+      await waitFor("the first append to start", () => gate.heldItems > 0);
+      // The group being committed is held; a full batch is pulled behind it meanwhile, and no more.
+      const held = gate.heldItems;
+      await waitFor(
+        "one batch pulled ahead",
+        async () => (await consumerInfo())?.num_ack_pending === held + 10,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const during = await consumerInfo();
+      expect(during?.num_ack_pending).toBe(held + 10);
+      expect(during?.ack_floor.stream_seq).toBe(0);
+      expect(await recordedIds(store)).toEqual([]);
+      gate.release();
+      await waitFor("all events", () => recorder.stats.recorded === events.length);
+      expect(await recordedIds(store)).toEqual(events.map((e) => e.eventId));
+      await nc.flush();
+      await waitFor("the acks", async () => (await consumerInfo())?.num_ack_pending === 0);
+      expect((await consumerInfo())?.ack_floor.stream_seq).toBe(events.length);
+      expect((await store.verifyChain()).ok).toBe(true);
+    } finally {
+      gate.release();
+    }
+  });
+
+  it("on stop, records and acknowledges everything already delivered, then pulls nothing more", async () => {
+    await setUp();
+    const events = sampleHistory({ reps: 3, deals: 20 }).slice(0, 30);
+    await publishEvents(nc.jetstream(), topology, events);
+    const { gate, store: gated } = gateAppendMany(store);
+    try {
+      const recorder = await start(gated, { fetchBatch: 10 });
+      await waitFor("the first append to start", () => gate.heldItems > 0);
+      const delivered = gate.heldItems + 10;
+      await waitFor(
+        "one batch pulled ahead",
+        async () => (await consumerInfo())?.num_ack_pending === delivered,
+      );
+      const stopped = recorder.stop();
+      gate.release();
+      await stopped;
+      await nc.flush();
+      // What was delivered is in the log, in order, and acknowledged; nothing after it was pulled.
+      expect(await recordedIds(store)).toEqual(events.slice(0, delivered).map((e) => e.eventId));
+      expect(recorder.stats).toMatchObject({ recorded: delivered, received: delivered });
+      await waitFor("the acks", async () => (await consumerInfo())?.num_ack_pending === 0);
+      const after = await consumerInfo();
+      expect(after?.ack_floor.stream_seq).toBe(delivered);
+      expect(after?.delivered.stream_seq).toBe(delivered);
+    } finally {
+      gate.release();
+    }
+  });
+
+  it("can be stopped during its start-up wait for a previous instance's unacknowledged messages", async () => {
+    await setUp();
+    const [event] = sampleHistory({ reps: 1, deals: 0 }) as [DomainEvent];
+    await publishEvents(nc.jetstream(), topology, [event]);
+    const durableName = uniqueTestName("rec_shared");
+    const { gate, store: gated } = gateAppendMany(store);
+    try {
+      // The first instance holds the message, unacknowledged, inside its append.
+      const first = await startRecorder({ nc, topology, store: gated, deadLetters, logger, durableName });
+      running.push(first);
+      await waitFor("the first append to start", () => gate.heldItems > 0);
+      // The second finds it unacknowledged: it returns at once and waits (ack wait 30 s) before pulling;
+      // stop() ends that wait, and it never pulled anything.
+      const second = await startRecorder({
+        nc,
+        topology,
+        store,
+        deadLetters,
+        logger,
+        durableName,
+        limits: { ackWaitMs: 30_000 },
+      });
+      await second.stop();
+      await second.done;
+      expect(second.stats.received).toBe(0);
+      expect(await recordedIds(store)).toEqual([]);
+      gate.release();
+      await waitFor("the first instance's record", () => first.stats.recorded === 1);
+      expect(await recordedIds(store)).toEqual([event.eventId]);
+    } finally {
+      gate.release();
+    }
+  });
 });

@@ -5,7 +5,6 @@ import { type DeadLetterRecord, verbatim } from "../dead-letter/record.js";
 import { type DeadLetterStore, deadLetterAt } from "../dead-letter/store.js";
 import { defaultValidator, type EventValidator } from "../ingest/validator.js";
 import type { NatsTopology } from "../nats/topology.js";
-import { groupsOf } from "./groups.js";
 import { nakDelayMs, type RecorderLimits, recorderLimits } from "./limits.js";
 import { decodeBody, type RecordOutcome, recordEvents } from "./record.js";
 
@@ -42,7 +41,10 @@ export interface RunningRecorder {
   readonly stats: RecorderStats;
   /** Settles when the recorder has stopped; rejects if it gave up (NATS unreachable beyond its limit). */
   readonly done: Promise<void>;
-  /** Finishes the in-flight batch, sends its acks, and resolves. Does not close the connection. */
+  /**
+   * Stops pulling, records and settles everything already delivered (the in-flight pull included), sends
+   * the acks, and resolves. Does not close the connection.
+   */
   stop(): Promise<void>;
 }
 
@@ -86,7 +88,8 @@ async function ensureConsumer(
 /**
  * Moves events from the NATS event stream into the event store: a durable pull consumer whose delivered
  * messages are recorded in groups (whatever has arrived, up to fetchBatch) with one appendMany each, in
- * stream order; each message is acknowledged only after the store confirmed its item. A transient
+ * stream order; each message is acknowledged only after the store confirmed its item. The next batch is
+ * pulled while one commits (one batch ahead at most, see `queued`). A transient
  * store error naks the message (and the rest of its batch, to keep the order) with a growing delay; an
  * event that can never be recorded is written to dead letters with its reason and then terminated.
  * Nothing is dropped silently: if even the dead-letter write fails, the message is nak'ed and comes back.
@@ -102,14 +105,9 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
   // Messages delivered to a recorder that died are redelivered only when their ack wait runs out, and a
   // pull before that would get newer messages first: the log would then hold a deal's cancellation before
   // its close. Once the ack wait has passed, the server hands out redeliveries before anything new.
+  // The wait happens in run(), after startRecorder has returned: a process must be able to install its
+  // SIGTERM handler (and stop() must work) during it, not only after it.
   const unacknowledged = (await consumer.info()).num_ack_pending;
-  if (unacknowledged > 0) {
-    logger.info(
-      { unacknowledged, waitMs: limits.ackWaitMs },
-      "waiting for a previous instance's messages to come back first",
-    );
-    await sleep(limits.ackWaitMs);
-  }
   const stats: RecorderStats = {
     received: 0,
     recorded: 0,
@@ -176,9 +174,22 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
         ? recorded[next++]
         : { kind: "poison", reason: body.reason, issues: body.issues };
       if (outcome === undefined) throw new Error("unreachable: a message without an outcome");
+      if (outcome.kind === "recorded" || outcome.kind === "duplicate") {
+        // Acked without an await in between, so the acks of a group leave in one socket write (nats.js
+        // flushes its buffer in a microtask: one await per message made that one write per ack).
+        acknowledge(message, outcome.kind);
+        continue;
+      }
       pauseMs = Math.max(pauseMs, await settle(message, outcome));
     }
     return pauseMs;
+  }
+
+  /** The store has confirmed the message's event: only now may NATS forget it. */
+  function acknowledge(message: JsMsg, kind: "recorded" | "duplicate"): void {
+    message.ack();
+    if (kind === "recorded") stats.recorded += 1;
+    else stats.duplicates += 1;
   }
 
   /** Acks, dead-letters or naks one message by its outcome; returns the nak delay (0 if none). */
@@ -186,10 +197,7 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
     switch (outcome.kind) {
       case "recorded":
       case "duplicate":
-        // The store has confirmed: only now may NATS forget the message.
-        message.ack();
-        if (outcome.kind === "recorded") stats.recorded += 1;
-        else stats.duplicates += 1;
+        acknowledge(message, outcome.kind);
         return 0;
       case "poison":
         await deadLetter(message, outcome.reason, {
@@ -238,48 +246,134 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
     message.nak(delayMs);
   }
 
-  async function run(): Promise<void> {
+  /**
+   * Delivered messages not yet handed to the writer, in delivery order. The puller adds to it while the
+   * writer's appendMany commits, so the next batch is already here when the commit returns. Bounded: a
+   * new pull asks for at most fetchBatch - queued.length messages and is only made below fetchBatch
+   * queued, so at most one batch waits ahead (and maxAckPending, 2 × fetchBatch, bounds it on the server).
+   */
+  const queued: JsMsg[] = [];
+  let pullerDone = false;
+  let signal: () => void = () => undefined;
+  const notify = () => signal();
+  /** Resolves at the next notify(), or after `ms` (so both loops notice stop() and pauses). */
+  const nextSignal = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      signal = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  // While the store is failing, messages are held back (nak'ed until this time): that keeps the stream
+  // order without stopping the pull, so every delivery reaches handleGroup() or holdBack().
+  let pausedUntil = 0;
+  /** Waiters of the puller for room in the queue: one at most (there is one puller). */
+  let roomFreed: () => void = () => undefined;
+
+  /** Pulls batches into `queued` until stop(); rejects if NATS stays unreachable beyond its limit. */
+  async function pull(): Promise<void> {
     let failures = 0;
-    // While the store is failing, messages that arrive are held back (nak'ed until this time): that keeps
-    // the stream order without stopping the pull, so every delivery reaches handle() or holdBack().
-    let pausedUntil = 0;
-    while (!stopping) {
-      const pauseMs = Math.ceil(pausedUntil - performance.now());
-      if (pauseMs > 0) {
-        // Do not pull while the store is failing; wake up at least every second to notice stop().
-        await sleep(Math.min(pauseMs, 1_000));
+    try {
+      while (!stopping) {
+        const pauseMs = Math.ceil(pausedUntil - performance.now());
+        if (pauseMs > 0) {
+          // Do not pull while the store is failing; wake up at least every second to notice stop().
+          await sleep(Math.min(pauseMs, 1_000));
+          continue;
+        }
+        if (queued.length >= limits.fetchBatch) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, 1_000);
+            roomFreed = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          continue;
+        }
+        try {
+          const batch = await consumer.fetch({
+            max_messages: limits.fetchBatch - queued.length,
+            expires: limits.fetchExpiresMs,
+          });
+          for await (const message of batch) {
+            queued.push(message);
+            notify();
+          }
+          failures = 0;
+        } catch (error) {
+          failures += 1;
+          stats.fetchFailures += 1;
+          if (failures >= limits.maxConsecutiveFetchFailures) {
+            throw new Error(
+              `recorder gave up after ${failures} consecutive failed pulls: ${(error as Error).message}`,
+            );
+          }
+          logger.warn({ err: error, failures }, "pull failed; retrying");
+          await sleep(limits.fetchRetryDelayMs);
+        }
+      }
+    } finally {
+      pullerDone = true;
+      notify();
+    }
+  }
+
+  /** Hands what has arrived (up to fetchBatch, in order) to handleGroup until the puller is done and drained. */
+  async function write(): Promise<void> {
+    for (;;) {
+      if (queued.length === 0) {
+        if (pullerDone) return;
+        await nextSignal(1_000);
         continue;
       }
-      try {
-        const batch = await consumer.fetch({
-          max_messages: limits.fetchBatch,
-          expires: limits.fetchExpiresMs,
-        });
-        for await (const group of groupsOf(batch, limits.fetchBatch)) {
-          const waitMs = Math.ceil(pausedUntil - performance.now());
-          if (waitMs > 0) {
-            for (const message of group) await holdBack(message, waitMs);
-            continue;
-          }
-          const delayMs = await handleGroup(group);
-          if (delayMs > 0) pausedUntil = performance.now() + delayMs;
-        }
-        failures = 0;
-      } catch (error) {
-        failures += 1;
-        stats.fetchFailures += 1;
-        if (failures >= limits.maxConsecutiveFetchFailures) {
-          throw new Error(
-            `recorder gave up after ${failures} consecutive failed pulls: ${(error as Error).message}`,
-          );
-        }
-        logger.warn({ err: error, failures }, "pull failed; retrying");
-        await sleep(limits.fetchRetryDelayMs);
+      const group = queued.splice(0, limits.fetchBatch);
+      roomFreed();
+      const waitMs = Math.ceil(pausedUntil - performance.now());
+      if (waitMs > 0) {
+        for (const message of group) await holdBack(message, waitMs);
+        continue;
       }
+      const delayMs = await handleGroup(group);
+      if (delayMs > 0) pausedUntil = performance.now() + delayMs;
     }
+  }
+
+  /** Ends the start-up wait early when stop() is called. */
+  let startupWaitOver: () => void = () => undefined;
+
+  async function run(): Promise<void> {
+    if (unacknowledged > 0) {
+      logger.info(
+        { unacknowledged, waitMs: limits.ackWaitMs },
+        "waiting for a previous instance's messages to come back first",
+      );
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, limits.ackWaitMs);
+        startupWaitOver = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      // Stopped while waiting: nothing was pulled, so there is nothing to settle.
+      if (stopping) return;
+    }
+    const pulling = pull();
+    // The writer always drains what was delivered, even when the puller failed: those messages are held
+    // by this consumer and would otherwise wait out their ack wait.
+    const writing = write().catch((error: unknown) => {
+      // A writer that cannot go on must not leave the puller taking deliveries nobody will settle.
+      stopping = true;
+      roomFreed();
+      throw error;
+    });
+    const [pulled, written] = await Promise.allSettled([pulling, writing]);
     // Acks are fire-and-forget: push them out before reporting "stopped". If this fails the server
     // redelivers, and the store answers "duplicate".
     if (!nc.isClosed()) await nc.flush().catch(() => undefined);
+    if (written.status === "rejected") throw written.reason;
+    if (pulled.status === "rejected") throw pulled.reason;
   }
 
   const done = run();
@@ -290,6 +384,8 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
     done,
     async stop() {
       stopping = true;
+      startupWaitOver();
+      roomFreed();
       await done;
       logger.info({ stats }, "recorder stopped");
     },
