@@ -133,7 +133,8 @@ function zoneOffsetMinutes(timeZone: string, utcMs: number): number {
 // Period lookups run once per deal; the number of distinct (calendar, kind, date) keys is small (days ×
 // kinds × calendars), so a Map cache pays off. The limit keeps memory bounded if fed garbage dates.
 const CACHE_LIMIT = 100_000;
-const idCache = new Map<string, Period>();
+/** parsePeriodId results per fiscal start month, keyed by the id itself (no composite key per call). */
+const idCaches = new Map<number, Map<string, Period>>();
 /**
  * periodContaining results per fiscal start month and kind, keyed by the date itself: a composite string
  * key would be built (and hashed) on every call, and this runs several times per event in replay.
@@ -245,11 +246,10 @@ const YEAR_ID = /^FY(\d{4})$/;
 
 /** The period named by an id: "2026-03" (month), "2026-Q1" (fiscal quarter), "FY2026" (fiscal year). */
 export function parsePeriodId(calendar: CompanyCalendar, id: string): Period {
-  const key = `${calendar.fiscalYearStartMonth}|${id}`;
-  const cached = idCache.get(key);
+  const startMonth = calendar.fiscalYearStartMonth;
+  const cached = idCaches.get(startMonth)?.get(id);
   if (cached !== undefined) return cached;
   assertCalendar(calendar);
-  const startMonth = calendar.fiscalYearStartMonth;
   let period: Period | undefined;
   const month = typeof id === "string" ? MONTH_ID.exec(id) : null;
   const quarter = typeof id === "string" ? QUARTER_ID.exec(id) : null;
@@ -269,7 +269,12 @@ export function parsePeriodId(calendar: CompanyCalendar, id: string): Period {
       `period id ${JSON.stringify(id)} is not a period such as 2026-03, 2026-Q1 or FY2026`,
     );
   }
-  return remember(idCache, key, period);
+  let idCache = idCaches.get(startMonth);
+  if (idCache === undefined) {
+    idCache = new Map();
+    idCaches.set(startMonth, idCache);
+  }
+  return remember(idCache, id, period);
 }
 
 /** The period of the same kind that starts the day after `period` ends. */

@@ -12,7 +12,7 @@ export interface Assignment {
 }
 
 /** A stretch of days with one assignment in force; `to` null = open-ended. */
-interface Segment {
+export interface Segment {
   readonly assignment: Assignment;
   readonly from: string;
   readonly to: string | null;
@@ -102,6 +102,14 @@ export class PlanAssignments {
         out.push({ assignment: segment.assignment, from: clippedFrom, to: clippedTo });
     }
     return out;
+  }
+
+  /**
+   * The rep's timeline through the position (default: everything recorded): segments sorted by start, not
+   * overlapping, each with the assignment in force. The shared cached list: callers must not change it.
+   */
+  timelineOf(repId: string, throughPosition?: number): readonly Readonly<Segment>[] {
+    return this.timeline(repId, throughPosition);
   }
 
   /** Every assignment recorded for the rep (through the position), in log order. */

@@ -196,13 +196,8 @@ export class Engine {
       // Stage-1 earnings stay: they are memoized on Facts.revisionOf, which these events move.
       for (const cached of this.latest.values()) cached.ledger = undefined;
     }
-    const byRep = new Map<string, string[]>();
-    for (const { repId, quotaPeriod } of this.facts.affectedBy(recorded)) {
-      const list = byRep.get(repId);
-      if (list === undefined) byRep.set(repId, [quotaPeriod]);
-      else list.push(quotaPeriod);
-    }
-    for (const [repId, quotaPeriods] of byRep) {
+    // Per rep, independent of the order of reps: each rep's touches are its own, in log order.
+    for (const [repId, quotaPeriods] of this.facts.affectedByRep(recorded)) {
       let touches = this.touches.get(repId);
       if (touches === undefined) {
         touches = { positions: [], eventIds: [], quotaPeriods: [] };

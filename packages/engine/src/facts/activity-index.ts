@@ -1,5 +1,5 @@
 import { type CompanyCalendar, type Period, toBusinessDate } from "../calendar/index.js";
-import type { DealState } from "./types.js";
+import type { DealSplit, DealState } from "./types.js";
 
 /**
  * What one deal contributes to one rep's activity at the latest position. `close`/`cancel` are the raw
@@ -20,7 +20,8 @@ type Summary = Map<string, Map<string, number>>;
 export interface ActivityView {
   calendar(): CompanyCalendar;
   homeQuotaPeriod(repId: string, businessDate: string): Period;
-  planHasOverlay(repId: string, businessDate: string): boolean;
+  /** The manager's home quota period of the date when their plan on it has an overlay, else undefined. */
+  overlayQuotaPeriod(managerId: string, businessDate: string): Period | undefined;
   everManagers(repId: string): readonly string[];
   everReports(repId: string): readonly string[];
   hasEverHadReports(repId: string): boolean;
@@ -66,8 +67,12 @@ export class ActivityIndex {
   noteDeal(state: DealState): void {
     const month = state.closeDate.slice(0, 7);
     let reps = this.repsByDeal.get(state.dealId);
+    // A deal new to the index has no contribution under any rep yet (they are only ever recorded for the reps
+    // of repsByDeal): skip looking for them in the reps' large maps (most deal events are new deals).
+    const known = reps !== undefined;
     if (reps === undefined) {
-      reps = [];
+      // Built at its final size as a rule (one per deal is kept; a list grown from empty reserves 17 slots).
+      reps = state.splits.length === 1 ? [(state.splits[0] as DealSplit).repId] : [];
       this.repsByDeal.set(state.dealId, reps);
     }
     for (const split of state.splits) if (!reps.includes(split.repId)) reps.push(split.repId);
@@ -77,7 +82,7 @@ export class ActivityIndex {
         contributions = new Map();
         this.byRep.set(repId, contributions);
       }
-      const old = contributions.get(state.dealId);
+      const old = known ? contributions.get(state.dealId) : undefined;
       const inSplits = state.splits.some((s) => s.repId === repId);
       let maxMonth = old?.maxMonth ?? month;
       if (inSplits && month > maxMonth) maxMonth = month;
@@ -191,7 +196,7 @@ export class ActivityIndex {
   ): void {
     if (c.close === undefined) return;
     const date = toBusinessDate(calendar, c.close);
-    if (!this.view.planHasOverlay(managerId, date)) return;
-    bump(summary, this.view.homeQuotaPeriod(managerId, date).id, c.maxMonth, delta);
+    const period = this.view.overlayQuotaPeriod(managerId, date);
+    if (period !== undefined) bump(summary, period.id, c.maxMonth, delta);
   }
 }

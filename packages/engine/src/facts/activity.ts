@@ -1,4 +1,12 @@
-import { addDays, parsePeriodId, toBusinessDate } from "../calendar/index.js";
+import {
+  addDays,
+  type CompanyCalendar,
+  type Period,
+  parsePeriodId,
+  periodContaining,
+  toBusinessDate,
+} from "../calendar/index.js";
+import type { CompiledPlan } from "./compiled-plan.js";
 import type { Facts } from "./facts.js";
 import type { AffectedQuotaPeriod, RecordedDomainEvent } from "./types.js";
 
@@ -15,24 +23,53 @@ function cmp(a: string, b: string): number {
 
 /** Which (rep, quota period) pairs a just-applied event may change, sorted. See docs/earnings-decisions.md. */
 export function affectedBy(facts: Facts, recorded: RecordedDomainEvent): AffectedQuotaPeriod[] {
+  const byRep = affectedByRep(facts, recorded);
+  const out: AffectedQuotaPeriod[] = [];
+  for (const repId of [...byRep.keys()].sort(cmp)) {
+    for (const quotaPeriod of byRep.get(repId) as readonly string[]) out.push({ repId, quotaPeriod });
+  }
+  return out;
+}
+
+/** Plans whose earnings look back over the fiscal year, per compiled plan (compiled plans never change). */
+const looksBackByPlan = new WeakMap<CompiledPlan, boolean>();
+
+function compiledLooksBack(plan: CompiledPlan): boolean {
+  let known = looksBackByPlan.get(plan);
+  if (known === undefined) {
+    known =
+      plan.cumulative === "ytd" ||
+      plan.components.some((c) => "earningsCap" in c && c.earningsCap?.perYear !== undefined);
+    looksBackByPlan.set(plan, known);
+  }
+  return known;
+}
+
+/**
+ * affectedBy grouped by rep: rep → its quota periods, sorted (the reps themselves in no particular order).
+ * The engine's hot path: it files the periods per rep without building and sorting one object per pair.
+ */
+export function affectedByRep(facts: Facts, recorded: RecordedDomainEvent): Map<string, string[]> {
   const { event, globalPosition: position } = recorded;
-  const out = new Map<string, AffectedQuotaPeriod>();
-  const add = (repId: string, quotaPeriod: string) =>
-    out.set(`${repId}\u0000${quotaPeriod}`, { repId, quotaPeriod });
+  // A rep has a few periods at most per event: a list with `includes` costs less than a Set.
+  const out = new Map<string, string[]>();
+  const add = (repId: string, quotaPeriod: string) => {
+    const list = out.get(repId);
+    if (list === undefined) out.set(repId, [quotaPeriod]);
+    else if (!list.includes(quotaPeriod)) list.push(quotaPeriod);
+  };
+  // (rep, raw date) pairs already added: every version of a deal names the same reps and dates as a rule, and
+  // the latest state repeats the last version, so most calls would redo the same work for the same pairs.
+  const doneDates: string[] = [];
   const addDate = (repId: string, rawDate: string) => {
+    for (let i = 0; i < doneDates.length; i += 2) {
+      if (doneDates[i] === repId && doneDates[i + 1] === rawDate) return;
+    }
+    doneDates.push(repId, rawDate);
     const calendar = facts.calendar(position);
     const date = toBusinessDate(calendar, rawDate);
-    for (const who of [repId, ...facts.everManagersOf(repId)]) {
-      const home = facts.homeQuotaPeriod(who, date, position);
-      add(who, home.id);
-      // Year-to-date plans and yearly caps carry into the later quota periods of the fiscal year.
-      if (planLooksBack(facts, who, date, position)) {
-        for (const qp of quotaPeriodsWithActivity(facts, who, position, home.end)) {
-          const later = parsePeriodId(calendar, qp);
-          if (later.fiscalYear === home.fiscalYear && later.start > home.start) add(who, qp);
-        }
-      }
-    }
+    addDateOf(facts, calendar, repId, date, position, add);
+    for (const manager of facts.managerChain(repId)) addDateOf(facts, calendar, manager, date, position, add);
   };
   const addAllOf = (repId: string, fromDate?: string) => {
     for (const qp of quotaPeriodsWithActivity(facts, repId, position, fromDate)) {
@@ -49,11 +86,10 @@ export function affectedBy(facts: Facts, recorded: RecordedDomainEvent): Affecte
     case "RepTerminated":
     case "PlanAssigned":
       addAllOf(event.data.repId);
-      for (const manager of facts.everManagersOf(event.data.repId)) addAllOf(manager);
+      for (const manager of facts.managerChain(event.data.repId)) addAllOf(manager);
       break;
     case "RepManagerChanged":
-      for (const manager of facts.everManagersOf(event.data.repId))
-        addAllOf(manager, event.data.effectiveDate);
+      for (const manager of facts.managerChain(event.data.repId)) addAllOf(manager, event.data.effectiveDate);
       break;
     case "QuotaSet":
     case "AdjustmentRecorded": {
@@ -104,9 +140,38 @@ export function affectedBy(facts: Facts, recorded: RecordedDomainEvent): Affecte
     case "PeriodClosed":
       break;
   }
-  return [...out.values()].sort((a, b) =>
-    a.repId === b.repId ? cmp(a.quotaPeriod, b.quotaPeriod) : cmp(a.repId, b.repId),
-  );
+  for (const periods of out.values()) if (periods.length > 1) periods.sort(cmp);
+  return out;
+}
+
+/**
+ * The quota period a business date of `who` falls in and, when the plan on that date looks back over the
+ * fiscal year (year-to-date, yearly cap), the later quota periods of that fiscal year with activity.
+ */
+function addDateOf(
+  facts: Facts,
+  calendar: CompanyCalendar,
+  who: string,
+  date: string,
+  position: number,
+  add: (repId: string, quotaPeriod: string) => void,
+): void {
+  // One plan lookup for both questions (homeQuotaPeriod and whether the plan looks back).
+  const lookup = facts.planLookup(who, date, position);
+  const plan = lookup.status === "ok" ? lookup.compiled : undefined;
+  const home = periodContaining(calendar, plan?.quotaPeriod ?? "month", date);
+  add(who, home.id);
+  if (plan === undefined || !compiledLooksBack(plan)) return;
+  const later = (qp: string, period: Period) => {
+    if (period.fiscalYear === home.fiscalYear && period.start > home.start) add(who, qp);
+  };
+  if (position >= facts.lastPosition) {
+    // Same periods as quotaPeriodsWithActivity(who, position, home.end), unsorted: `add` dedupes and sorts.
+    latestActivePeriods(facts, calendar, who, home.end, later);
+  } else {
+    for (const qp of quotaPeriodsWithActivity(facts, who, position, home.end))
+      later(qp, parsePeriodId(calendar, qp));
+  }
 }
 
 /**
@@ -161,16 +226,51 @@ export function quotaPeriodsWithActivity(
  * which activity.unit.spec.ts checks event by event on generated histories.
  */
 function latestQuotaPeriodsWithActivity(facts: Facts, repId: string, fromDate?: string): string[] {
-  const calendar = facts.calendar();
-  const fromMonth = fromDate === undefined ? undefined : monthOf(addDays(`${monthOf(fromDate)}-01`, -1));
-  const ids = new Set(facts.latestDealQuotaPeriods(repId, fromMonth));
-  for (const periodId of facts.quotaPeriodIds(repId)) ids.add(periodId);
-  for (const adjustment of facts.adjustmentsFor(repId)) {
-    const end = parsePeriodId(calendar, adjustment.period).end;
-    ids.add(facts.homeQuotaPeriod(repId, end).id);
+  const ids = new Set<string>();
+  latestActivePeriods(facts, facts.calendar(), repId, fromDate, (id) => ids.add(id));
+  return [...ids].sort();
+}
+
+/** The months just before a date's month: `fromMonth` of the allDealsOf filter. Few distinct dates: memoized. */
+const monthBeforeOf = new Map<string, string>();
+const MAX_MONTHS_BEFORE = 10_000;
+
+function monthBefore(fromDate: string): string {
+  let month = monthBeforeOf.get(fromDate);
+  if (month === undefined) {
+    month = monthOf(addDays(`${monthOf(fromDate)}-01`, -1));
+    if (monthBeforeOf.size >= MAX_MONTHS_BEFORE) monthBeforeOf.clear();
+    monthBeforeOf.set(fromDate, month);
   }
-  if (fromDate === undefined) return [...ids].sort();
-  return [...ids].filter((id) => parsePeriodId(calendar, id).end >= fromDate).sort();
+  return month;
+}
+
+/**
+ * Visits the quota periods of latestQuotaPeriodsWithActivity, unsorted and possibly more than once each (the
+ * caller dedupes): deal periods from the activity index, quota periods, adjustment periods; with fromDate
+ * only those ending on or after it.
+ */
+function latestActivePeriods(
+  facts: Facts,
+  calendar: CompanyCalendar,
+  repId: string,
+  fromDate: string | undefined,
+  visit: (quotaPeriodId: string, period: Period) => void,
+): void {
+  const keep = (id: string) => {
+    const period = parsePeriodId(calendar, id);
+    if (fromDate === undefined || period.end >= fromDate) visit(id, period);
+  };
+  for (const id of facts.latestDealQuotaPeriods(
+    repId,
+    fromDate === undefined ? undefined : monthBefore(fromDate),
+  ))
+    keep(id);
+  for (const periodId of facts.latestQuotaPeriodIds(repId)) keep(periodId);
+  for (const adjustment of facts.latestAdjustments(repId)) {
+    const end = parsePeriodId(calendar, adjustment.period).end;
+    keep(facts.homeQuotaPeriod(repId, end).id);
+  }
 }
 
 /** quotaPeriodsWithActivity by scanning every deal of the rep and their reports: any position. */
@@ -197,14 +297,4 @@ function scanQuotaPeriodsWithActivity(
   if (fromDate === undefined) return [...ids].sort();
   const calendar = facts.calendar(throughPosition);
   return [...ids].filter((id) => parsePeriodId(calendar, id).end >= fromDate).sort();
-}
-
-/** Whether the rep's plan on the date looks back over the fiscal year (year-to-date, or a yearly cap). */
-function planLooksBack(facts: Facts, repId: string, date: string, throughPosition: number): boolean {
-  const plan = facts.planFor(repId, date, throughPosition)?.compiled;
-  if (plan === undefined) return false;
-  return (
-    plan.cumulative === "ytd" ||
-    plan.components.some((c) => "earningsCap" in c && c.earningsCap?.perYear !== undefined)
-  );
 }

@@ -401,6 +401,7 @@ function toEvent(c: Command, i: number): DomainEvent {
   }
 }
 
+const PLAIN_DATES = RAW_DATES.filter((d) => d.length === 10);
 const FROM_DATES = [undefined, "2026-01-31", "2026-03-31", "2026-05-15", "2026-09-30"] as const;
 
 describe("activity index", () => {
@@ -428,9 +429,22 @@ describe("activity index", () => {
             managers.set(repId, (managers.get(repId) ?? new Set()).add(link));
             reports.set(link, (reports.get(link) ?? new Set()).add(repId));
           }
-          expect(indexed.affectedBy(recorded)).toEqual(referenceAffectedBy(scanned, recorded));
+          const affected = referenceAffectedBy(scanned, recorded);
+          expect(indexed.affectedBy(recorded)).toEqual(affected);
+          // The grouped form the engine files touches with: the same pairs, each rep's periods sorted.
+          const grouped = [...indexed.affectedByRep(recorded)]
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+            .flatMap(([repId, periods]) => periods.map((quotaPeriod) => ({ repId, quotaPeriod })));
+          expect(grouped).toEqual(affected);
           const p = recorded.globalPosition;
           for (const repId of REPS) {
+            // The latest plan lookup (memoized per rep timeline) against the uncached segments of the day.
+            for (const date of PLAIN_DATES) {
+              const segment = indexed.planSegments(repId, date, date)[0];
+              expect(indexed.planLookup(repId, date)).toEqual(
+                segment?.lookup ?? { status: "no_plan_assignment" },
+              );
+            }
             expect(indexed.everManagersOf(repId)).toEqual(reachable(managers, repId));
             expect(indexed.everReportsOf(repId)).toEqual(reachable(reports, repId));
             for (const fromDate of FROM_DATES) {

@@ -9,8 +9,8 @@ interface DealVersion extends SourceRef {
   readonly closeDate?: string;
   readonly product?: string;
   readonly dealType?: string;
-  readonly margin?: Decimal;
-  readonly customer?: string;
+  readonly margin?: Decimal | undefined;
+  readonly customer?: string | undefined;
   readonly splits?: readonly DealSplit[];
 }
 
@@ -19,8 +19,29 @@ interface DealCancellation extends SourceRef {
   readonly reason: string;
 }
 
+// Shared empty lists, never pushed to (addVersion / addCancelled replace them with a list of one).
+const NO_VERSIONS: DealVersion[] = [];
+const NO_CANCELS: DealCancellation[] = [];
+
+/**
+ * Parsed split shares by their text: a few values ("1", "0.5") cover almost every split, and a Decimal is
+ * immutable, so deals share one instance instead of parsing and keeping one per split. Bounded.
+ */
+const sharesByText = new Map<string, Decimal>();
+const MAX_SHARED_SHARES = 1_000;
+
+function parseShare(text: string): Decimal {
+  let share = sharesByText.get(text);
+  if (share === undefined) {
+    share = new Decimal(text);
+    if (sharesByText.size >= MAX_SHARED_SHARES) sharesByText.clear();
+    sharesByText.set(text, share);
+  }
+  return share;
+}
+
 function parseSplits(splits: readonly { repId: string; share: string }[]): DealSplit[] {
-  return splits.map((s) => ({ repId: s.repId, share: new Decimal(s.share) }));
+  return splits.map((s) => ({ repId: s.repId, share: parseShare(s.share) }));
 }
 
 /**
@@ -30,13 +51,16 @@ function parseSplits(splits: readonly { repId: string; share: string }[]): DealS
  * reported as `unknown_deal` exceptions instead.
  */
 export class DealHistory {
-  private readonly versions: DealVersion[] = [];
-  private readonly cancels: DealCancellation[] = [];
+  /** Created with their first entry: an empty list grown by push reserves 17 slots (one per deal kept). */
+  private versions: DealVersion[] = NO_VERSIONS;
+  private cancels: DealCancellation[] = NO_CANCELS;
 
   constructor(readonly dealId: string) {}
 
   addClosed(data: EventData["DealClosed"], source: SourceRef): void {
-    const version: Mutable<DealVersion> = {
+    // Every field in the literal (margin and customer undefined when absent): adding them afterwards put
+    // them in a separate property store, one more object per deal kept.
+    const version: DealVersion = {
       eventId: source.eventId,
       position: source.position,
       kind: "closed",
@@ -45,15 +69,15 @@ export class DealHistory {
       closeDate: data.closeDate,
       product: data.product,
       dealType: data.dealType,
+      margin: data.margin === undefined ? undefined : new Decimal(data.margin),
+      customer: data.customer,
       splits: parseSplits(data.splits),
     };
-    if (data.margin !== undefined) version.margin = new Decimal(data.margin);
-    if (data.customer !== undefined) version.customer = data.customer;
-    this.versions.push(version);
+    this.addVersion(version);
   }
 
   addAmended(data: EventData["DealAmended"], source: SourceRef): void {
-    this.versions.push({
+    this.addVersion({
       ...source,
       kind: "amended",
       ...(data.amount === undefined ? {} : { amount: new Decimal(data.amount) }),
@@ -67,7 +91,14 @@ export class DealHistory {
   }
 
   addCancelled(data: EventData["DealCancelled"], source: SourceRef): void {
-    this.cancels.push({ ...source, cancelDate: data.cancelDate, reason: data.reason });
+    const cancel = { ...source, cancelDate: data.cancelDate, reason: data.reason };
+    if (this.cancels.length === 0) this.cancels = [cancel];
+    else this.cancels.push(cancel);
+  }
+
+  private addVersion(version: DealVersion): void {
+    if (this.versions.length === 0) this.versions = [version];
+    else this.versions.push(version);
   }
 
   /** Position of the first DealClosed, or undefined when the deal was only amended/cancelled so far. */
@@ -117,14 +148,15 @@ export class DealHistory {
     while (cancelCount > 0 && (this.cancels[cancelCount - 1] as DealCancellation).position > throughPosition)
       cancelCount -= 1;
     const key = versionCount * 1024 + Math.min(cancelCount, 1023);
-    if (this.cache !== undefined && this.cacheKey === key) return this.cache.state;
+    if (this.cacheKey === key) return this.cachedState;
     const state = this.resolve(throughPosition);
-    this.cache = { state };
+    this.cachedState = state;
     this.cacheKey = key;
     return state;
   }
 
-  private cache: { state: DealState | undefined } | undefined;
+  /** The last resolved state and its key (-1: none yet); no wrapper object, one is kept per deal. */
+  private cachedState: DealState | undefined;
   private cacheKey = -1;
 
   private resolve(throughPosition: number): DealState | undefined {
@@ -164,6 +196,8 @@ export class DealHistory {
       sources.push({ eventId: version.eventId, position: version.position });
     }
     if (state === undefined) return undefined;
+    // Exactly sized: a list grown by push keeps room for 17 entries, and one state per deal is kept.
+    state.sources = sources.slice();
     const closedAt = sources[0]?.position ?? 0;
     const cancel = this.cancels.find((c) => c.position <= throughPosition && c.position > closedAt);
     if (cancel !== undefined) state.cancellation = cancel;

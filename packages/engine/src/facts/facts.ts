@@ -11,7 +11,7 @@ import {
 import { type Assignment, FxRates, ManagerHierarchy, PlanAssignments } from "../crediting/index.js";
 import { parsePlanDefinition } from "../plan/index.js";
 import type { PlanVersion } from "../plan/types.js";
-import { affectedBy, quotaPeriodsWithActivity } from "./activity.js";
+import { affectedBy, affectedByRep, quotaPeriodsWithActivity } from "./activity.js";
 import { ActivityIndex } from "./activity-index.js";
 import { type CompiledPlan, compilePlan } from "./compiled-plan.js";
 import { DealHistory } from "./deals.js";
@@ -57,6 +57,13 @@ export type PlanLookup =
   | { readonly status: "no_plan_assignment" }
   | { readonly status: "unknown_plan_version"; readonly assignment: Assignment; readonly problem: string };
 
+/** A stretch of a rep's latest assignment timeline with its plan resolved (`to` null = open-ended). */
+interface LatestSegment {
+  readonly from: string;
+  readonly to: string | null;
+  readonly lookup: PlanLookup;
+}
+
 export interface PlanSegment {
   readonly from: string;
   readonly to: string;
@@ -64,8 +71,22 @@ export interface PlanSegment {
 }
 
 const END_OF_LOG = Number.MAX_SAFE_INTEGER;
-/** Memoized latest plan lookups are dropped wholesale past this many (bounded memory). */
-const MAX_LATEST_LOOKUPS = 100_000;
+const NO_IDS: readonly string[] = Object.freeze([]);
+const NO_ADJUSTMENTS: readonly AdjustmentFact[] = Object.freeze([]);
+/** Whether a compiled plan has an overlay component (compiled plans never change). */
+const hasOverlayByPlan = new WeakMap<CompiledPlan, boolean>();
+
+function hasOverlay(plan: CompiledPlan): boolean {
+  let known = hasOverlayByPlan.get(plan);
+  if (known === undefined) {
+    known = plan.components.some((c) => c.kind === "overlay");
+    hasOverlayByPlan.set(plan, known);
+  }
+  return known;
+}
+/** Memoized latest plan timelines (one per rep) are dropped wholesale past this many (bounded memory). */
+const MAX_LATEST_TIMELINES = 100_000;
+const NO_PLAN_ASSIGNMENT: PlanLookup = Object.freeze({ status: "no_plan_assignment" });
 /** Management chains are short; the bound stops a cycle in bad hierarchy data from looping. */
 const MAX_CHAIN_DEPTH = 64;
 /** Memoized ever-manager / ever-report closures are dropped wholesale past this many (bounded memory). */
@@ -91,6 +112,22 @@ function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list === undefined) map.set(key, [value]);
   else list.push(value);
+}
+
+/** The sorted list with the value inserted in order: the same list when it is already there. */
+function withSorted(sorted: readonly string[], value: string): readonly string[] {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((sorted[middle] as string) < value) low = middle + 1;
+    else high = middle;
+  }
+  if (sorted[low] === value) return sorted;
+  const out = sorted.slice(0, low);
+  out.push(value);
+  for (let i = low; i < sorted.length; i += 1) out.push(sorted[i] as string);
+  return out;
 }
 
 function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
@@ -137,25 +174,29 @@ export class Facts {
   private readonly disputesByRep = new Map<string, string[]>();
   private readonly revisions = new Revisions();
   /**
-   * Plan lookups as of the latest position, by rep and business date. The answer depends only on the
-   * rep's assignments and the published plans, so it is dropped whenever either changes (per rep for an
-   * assignment); replay asks the same question for every deal of a rep and of the reps they manage. Nested
-   * by rep then date, so a hit builds no composite key.
+   * Each rep's assignment timeline as of the latest position with every segment's plan resolved: a latest
+   * plan lookup is a binary search over a few segments. The answer depends only on the rep's assignments
+   * and the published plans, so it is dropped whenever either changes (per rep for an assignment); replay
+   * asks for every deal of a rep and of the reps they manage, on dates too many to memoize one by one.
    */
-  private readonly latestLookups = new Map<string, Map<string, PlanLookup>>();
-  private latestLookupCount = 0;
+  private readonly latestTimelines = new Map<string, readonly LatestSegment[]>();
   /**
    * everManagersOf / everReportsOf closures (sorted, shared: never handed out without a copy). They only
    * change when a manager link is added, which clears them; replay asks for them on every deal event.
    */
   private readonly managerClosures = new Map<string, readonly string[]>();
-  private readonly reportClosures = new Map<string, readonly string[]>();
+  /** By depth bound, then manager (almost always the one depth MAX_CHAIN_DEPTH). */
+  private readonly reportClosures = new Map<number, Map<string, readonly string[]>>();
   /** Quota periods with deal activity per rep at the latest position, kept up to date in apply. */
   private readonly activity = new ActivityIndex({
     calendar: () => this.calendar(),
     homeQuotaPeriod: (repId, date) => this.homeQuotaPeriod(repId, date),
-    planHasOverlay: (repId, date) =>
-      this.planFor(repId, date)?.compiled.components.some((c) => c.kind === "overlay") ?? false,
+    // One plan lookup for "has an overlay?" and the home quota period (homeQuotaPeriod's own answer).
+    overlayQuotaPeriod: (managerId, date) => {
+      const lookup = this.planLookup(managerId, date);
+      if (lookup.status !== "ok" || !hasOverlay(lookup.compiled)) return undefined;
+      return periodContaining(this.calendar(), lookup.compiled.quotaPeriod, date);
+    },
     everManagers: (repId) => this.managerClosure(repId),
     everReports: (repId) => this.reportClosure(repId, MAX_CHAIN_DEPTH),
     hasEverHadReports: (repId) => this.hasEverHadReports(repId),
@@ -168,11 +209,14 @@ export class Facts {
   /** Applies one recorded event. Idempotent by eventId; a new event must come after the last position. */
   apply(recorded: RecordedDomainEvent): void {
     const { globalPosition: position, event } = recorded;
-    if (this.seenEventIds.has(event.eventId)) return;
+    // One hash lookup for "seen before?" and "remember it": a rejected event is forgotten again.
+    const seen = this.seenEventIds.size;
+    this.seenEventIds.add(event.eventId);
+    if (this.seenEventIds.size === seen) return;
     if (!Number.isSafeInteger(position) || position <= this.last) {
+      this.seenEventIds.delete(event.eventId);
       throw new RangeError(`event ${event.eventId}: position ${position} must be after ${this.last}`);
     }
-    this.seenEventIds.add(event.eventId);
     this.last = position;
     const source: SourceRef = { eventId: event.eventId, position };
     switch (event.type) {
@@ -226,8 +270,7 @@ export class Facts {
           const problem = parsed.issues.map((i) => `${i.path}: ${i.rule}`).join("; ");
           this.plans.set(key, { ok: false, planId: d.planId, version: d.version, problem, source });
         }
-        this.latestLookups.clear();
-        this.latestLookupCount = 0;
+        this.latestTimelines.clear();
         this.activity.invalidateAll();
         this.revisions.touchAll(position);
         break;
@@ -243,8 +286,7 @@ export class Facts {
           position,
           eventId: event.eventId,
         });
-        this.latestLookupCount -= this.latestLookups.get(d.repId)?.size ?? 0;
-        this.latestLookups.delete(d.repId);
+        this.latestTimelines.delete(d.repId);
         this.activity.invalidate(d.repId);
         this.revisions.touchRep(d.repId, position);
         this.touchManagersOf(d.repId, undefined, position);
@@ -395,27 +437,32 @@ export class Facts {
   planLookup(repId: string, date: string, throughPosition: number = END_OF_LOG): PlanLookup {
     // Only the latest view is memoized: an as-of query must not see assignments recorded after it.
     if (throughPosition < this.last) return this.lookupUncached(repId, date, throughPosition);
-    let byDate = this.latestLookups.get(repId);
-    const hit = byDate?.get(date);
-    if (hit !== undefined) return hit;
-    const found = this.lookupUncached(repId, date, throughPosition);
-    if (this.latestLookupCount >= MAX_LATEST_LOOKUPS) {
-      this.latestLookups.clear();
-      this.latestLookupCount = 0;
-      byDate = undefined;
+    let timeline = this.latestTimelines.get(repId);
+    if (timeline === undefined) {
+      timeline = this.assignments.timelineOf(repId).map((segment) => ({
+        from: segment.from,
+        to: segment.to,
+        lookup: this.resolveAssignment(segment.assignment, throughPosition),
+      }));
+      if (this.latestTimelines.size >= MAX_LATEST_TIMELINES) this.latestTimelines.clear();
+      this.latestTimelines.set(repId, timeline);
     }
-    if (byDate === undefined) {
-      byDate = new Map();
-      this.latestLookups.set(repId, byDate);
+    // The last segment starting on or before the date (segments are sorted by start and do not overlap).
+    let low = 0;
+    let high = timeline.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((timeline[middle] as LatestSegment).from <= date) low = middle + 1;
+      else high = middle;
     }
-    byDate.set(date, found);
-    this.latestLookupCount += 1;
-    return found;
+    const segment = timeline[low - 1];
+    if (segment === undefined || (segment.to !== null && segment.to < date)) return NO_PLAN_ASSIGNMENT;
+    return segment.lookup;
   }
 
   private lookupUncached(repId: string, date: string, throughPosition: number): PlanLookup {
     const assignment = this.assignments.planOn(repId, date, throughPosition);
-    if (assignment === undefined) return { status: "no_plan_assignment" };
+    if (assignment === undefined) return NO_PLAN_ASSIGNMENT;
     return this.resolveAssignment(assignment, throughPosition);
   }
 
@@ -528,8 +575,8 @@ export class Facts {
   }
 
   private reportClosure(managerId: string, maxDepth: number): readonly string[] {
-    const key = `${Math.min(maxDepth, MAX_CHAIN_DEPTH)}\u0000${managerId}`;
-    const cached = this.reportClosures.get(key);
+    const depth = Math.min(maxDepth, MAX_CHAIN_DEPTH);
+    const cached = this.reportClosures.get(depth)?.get(managerId);
     if (cached !== undefined) return cached;
     const found = new Set<string>();
     let frontier = [managerId];
@@ -546,9 +593,18 @@ export class Facts {
       frontier = next;
     }
     const sorted = [...found].sort();
-    if (this.reportClosures.size >= MAX_CLOSURES) this.reportClosures.clear();
-    this.reportClosures.set(key, sorted);
+    this.rememberReportClosure(depth, managerId, sorted);
     return sorted;
+  }
+
+  private rememberReportClosure(depth: number, managerId: string, sorted: readonly string[]): void {
+    let byManager = this.reportClosures.get(depth);
+    if (byManager === undefined) {
+      byManager = new Map();
+      this.reportClosures.set(depth, byManager);
+    }
+    if (byManager.size >= MAX_CLOSURES) byManager.clear();
+    byManager.set(managerId, sorted);
   }
 
   /**
@@ -636,6 +692,26 @@ export class Facts {
   /** Which (rep, quota period) pairs a just-applied event may change, sorted (see activity.ts). */
   affectedBy(recorded: RecordedDomainEvent): readonly AffectedQuotaPeriod[] {
     return affectedBy(this, recorded);
+  }
+
+  /** affectedBy grouped by rep: rep → its quota periods, sorted; the reps in no particular order. */
+  affectedByRep(recorded: RecordedDomainEvent): ReadonlyMap<string, readonly string[]> {
+    return affectedByRep(this, recorded);
+  }
+
+  /** Managers the rep ever had, at any depth (bounded), sorted: the shared list, not a copy. */
+  managerChain(repId: string): readonly string[] {
+    return this.managerClosure(repId);
+  }
+
+  /** Period ids the rep has a QuotaSet for at the latest position (every recorded one), unsorted. */
+  latestQuotaPeriodIds(repId: string): Iterable<string> {
+    return this.quotas.get(repId)?.keys() ?? NO_IDS;
+  }
+
+  /** Every adjustment recorded for the rep (the latest position), in log order: the shared list. */
+  latestAdjustments(repId: string): readonly AdjustmentFact[] {
+    return this.adjustments.get(repId) ?? NO_ADJUSTMENTS;
   }
 
   /**
@@ -741,20 +817,37 @@ export class Facts {
       // A new link only adds reports, and only to the manager and the managers above them: each of those
       // gets the overlay activity of exactly the reports it gains.
       const above = [managerId, ...this.managerClosure(managerId)];
-      const before = new Map(above.map((m) => [m, this.reportClosure(m, MAX_CHAIN_DEPTH)]));
+      const before = above.map((m) => this.reportClosure(m, MAX_CHAIN_DEPTH));
       addTo(this.everManagers, repId, managerId);
       addTo(this.everReports, managerId, repId);
-      this.managerClosures.clear();
-      this.reportClosures.clear();
-      for (const manager of new Set([...above, ...this.managerClosure(managerId)])) {
-        const previous = before.get(manager);
-        const after = this.reportClosure(manager, MAX_CHAIN_DEPTH);
-        const had = new Set(previous ?? []);
-        const gained = after.filter((r) => !had.has(r));
-        // Newly above the rep through a cycle, or (never expected) a report lost: rebuild from scratch.
-        if (previous === undefined || after.length !== had.size + gained.length)
-          this.activity.invalidate(manager);
-        else if (gained.length > 0) this.activity.addReports(manager, gained);
+      if (!this.hasEverHadReports(repId) && above.length < MAX_CHAIN_DEPTH - 1 && !above.includes(repId)) {
+        // The usual case, a rep without reports joining a team (onboarding): only the rep's own manager
+        // closure and the closures of the managers above change, each gaining exactly the rep (the chain is
+        // shorter than the depth bound, so the rep is within it). Rebuilding every closure from scratch
+        // instead made onboarding quadratic in the size of the company.
+        this.managerClosures.delete(repId);
+        for (const [depth, byManager] of this.reportClosures)
+          if (depth !== MAX_CHAIN_DEPTH) for (const m of above) byManager.delete(m);
+        above.forEach((manager, i) => {
+          const previous = before[i] as readonly string[];
+          const after = withSorted(previous, repId);
+          this.rememberReportClosure(MAX_CHAIN_DEPTH, manager, after);
+          if (after !== previous) this.activity.addReports(manager, [repId]);
+        });
+      } else {
+        const beforeOf = new Map(above.map((m, i) => [m, before[i] as readonly string[]]));
+        this.managerClosures.clear();
+        this.reportClosures.clear();
+        for (const manager of new Set([...above, ...this.managerClosure(managerId)])) {
+          const previous = beforeOf.get(manager);
+          const after = this.reportClosure(manager, MAX_CHAIN_DEPTH);
+          const had = new Set(previous ?? []);
+          const gained = after.filter((r) => !had.has(r));
+          // Newly above the rep through a cycle, or (never expected) a report lost: rebuild from scratch.
+          if (previous === undefined || after.length !== had.size + gained.length)
+            this.activity.invalidate(manager);
+          else if (gained.length > 0) this.activity.addReports(manager, gained);
+        }
       }
       this.touchManagersOf(repId, undefined, position);
     }
@@ -811,9 +904,11 @@ export class Facts {
       for (const split of version.splits) reps.add(split.repId);
     }
     for (const repId of reps) {
-      for (const who of [repId, ...this.managerClosure(repId)]) {
-        this.revisions.noteCurrency(who, state.currency);
-        for (const m of months) this.revisions.touchRepMonth(who, m, position);
+      this.revisions.noteCurrency(repId, state.currency);
+      for (const m of months) this.revisions.touchRepMonth(repId, m, position);
+      for (const manager of this.managerClosure(repId)) {
+        this.revisions.noteCurrency(manager, state.currency);
+        for (const m of months) this.revisions.touchRepMonth(manager, m, position);
       }
     }
   }

@@ -19,14 +19,27 @@ export class Revisions {
     this.byRep.set(repId, Math.max(this.byRep.get(repId) ?? -1, position));
   }
 
+  /**
+   * Facts applies events in log order, so a touch's position is never below the one it replaces: set it
+   * without reading the old one (the hottest line of apply: every deal event touches each of its reps and
+   * every manager above them, per month). A lower position (never expected) keeps the higher one.
+   */
   touchRepMonth(repId: string, month: string, position: number): void {
     let months = this.byRepMonth.get(repId);
     if (months === undefined) {
       months = new Map();
       this.byRepMonth.set(repId, months);
     }
-    months.set(month, Math.max(months.get(month) ?? -1, position));
+    if (position >= this.lastTouchPosition) {
+      this.lastTouchPosition = position;
+      months.set(month, position);
+    } else {
+      months.set(month, Math.max(months.get(month) ?? -1, position));
+    }
   }
+
+  /** The highest position touchRepMonth was called with: every stored rep-month position is at most this. */
+  private lastTouchPosition = -1;
 
   touchCurrency(currency: string, effectiveMonth: string, position: number): void {
     let months = this.byCurrency.get(currency);
