@@ -133,20 +133,19 @@ export class StatementCalculator {
           .flatMap(({ period: later }) =>
             this.statement(repId, later.id, key).entries.filter((e) => e.kind === "prior_period_adjustment"),
           );
-        ppa.push(
-          ...priorPeriodAdjustments({
-            repId,
-            closedPeriod: closedPeriod.id,
-            targetPeriod: period.id,
-            businessDate: period.start,
-            currency: setup.currency,
-            scale: setup.scale,
-            frozen: frozen.entries,
-            recomputed: this.linesIn(ledger, closedPeriod),
-            alreadyPosted,
-            lateFacts: this.lateFactsFor(repId, knownThrough, position, closedPeriod, calendar),
-          }),
-        );
+        const adjustments = priorPeriodAdjustments({
+          repId,
+          closedPeriod: closedPeriod.id,
+          targetPeriod: period.id,
+          businessDate: period.start,
+          currency: setup.currency,
+          scale: setup.scale,
+          frozen: frozen.entries,
+          recomputed: this.linesIn(ledger, closedPeriod),
+          alreadyPosted,
+          lateFacts: this.lateFactsFor(repId, knownThrough, position, closedPeriod, calendar),
+        });
+        for (const adjustment of adjustments) ppa.push(adjustment);
       });
     }
 
@@ -224,7 +223,7 @@ export class StatementCalculator {
     const out: LedgerEntry[] = [];
     for (const [id, lines] of ledger.linesByPeriod) {
       const p = ledger.periods.get(id);
-      if (p !== undefined && within(p, period)) out.push(...lines);
+      if (p !== undefined && within(p, period)) for (const line of lines) out.push(line);
     }
     // Keep ledger order (business time), whatever order the map held the period ids in (one period's
     // lines, the usual case, already are).

@@ -276,7 +276,7 @@ export class Engine {
     const calendar = this.facts.calendar(position);
     const p = parsePeriodId(calendar, period);
     const found: CalculationException[] = [];
-    for (const s of this.statements(period, options)) found.push(...s.exceptions);
+    for (const s of this.statements(period, options)) for (const x of s.exceptions) found.push(x);
     for (const x of this.stageOneExceptionsAt(position)) if (touchesPeriod(x, p, calendar)) found.push(x);
     return sortedUnique(found);
   }

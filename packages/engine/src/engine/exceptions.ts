@@ -120,7 +120,7 @@ export function periodExceptionsFrom(
   calendar: CompanyCalendar,
 ): CalculationException[] {
   const found: CalculationException[] = [];
-  for (const s of statements) found.push(...s.exceptions);
+  for (const s of statements) for (const x of s.exceptions) found.push(x);
   for (const x of stageOne) if (touchesPeriod(x, period, calendar)) found.push(x);
   return sortedUnique(found);
 }

@@ -59,7 +59,9 @@ export function buildRepLedger(
     earnings(repId, qp, throughPosition),
   );
   const earned: LedgerEntry[] = [];
-  for (const qp of quotaPeriods) earned.push(...qp.entries);
+  // No push(...spread): a VP's quota period has hundreds of thousands of overlay lines, and spreading
+  // them as call arguments overflows the stack (seen at 10,000 reps / 1M deals).
+  for (const qp of quotaPeriods) for (const entry of qp.entries) earned.push(entry);
   const timing = timingEntries(earned, {
     timingOf: (line) => {
       if (line.trace.planId === undefined || line.trace.planVersion === undefined) return undefined;

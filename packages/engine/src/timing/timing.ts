@@ -53,7 +53,7 @@ export function timingEntries(lines: readonly LedgerEntry[], sources: TimingSour
   for (const [dealId, group] of byDeal) {
     const deal = sources.collectionOf(dealId);
     const collection = deal === undefined ? [] : collectionTimingEntries(group.lines, deal, group.ctx);
-    out.push(...collection);
+    for (const line of collection) out.push(line);
     // A holdback percentage on top of collection applies to what becomes payable: the collected part of each
     // line on its date, and each release on its payment date.
     for (const line of group.lines) {
@@ -81,13 +81,12 @@ export function timingEntries(lines: readonly LedgerEntry[], sources: TimingSour
     }
   }
   for (const { piece, ctx, fraction, days } of holdbackPieces) {
-    out.push(
-      ...percentageHoldbackEntries(
-        [piece],
-        { fraction: parseDecimal(fraction), releaseAfterDays: days },
-        ctx,
-      ),
+    const entries = percentageHoldbackEntries(
+      [piece],
+      { fraction: parseDecimal(fraction), releaseAfterDays: days },
+      ctx,
     );
+    for (const entry of entries) out.push(entry);
   }
   return out;
 }
