@@ -8,7 +8,7 @@ export interface LoadInput {
   readonly paths: readonly string[];
 }
 
-/** A request slower than this counts as a timeout and its connection is replaced (autocannon's default). */
+/** A request slower than this counts as a timeout and its connection is replaced (as in wrk and autocannon). */
 const TIMEOUT_MS = 10_000;
 /** Latency samples kept at most (a bound on the generator's memory; far above 10 s of this API). */
 const MAX_SAMPLES = 5_000_000;
