@@ -30,7 +30,7 @@ export interface RebuildFigures {
  * partition applies the whole log; only statements are divided.
  */
 export class Rebuild {
-  private readonly engine = new Engine();
+  private readonly engine = new Engine({ keepLog: false }); // replay never asks what-if
   private events = 0;
   private applyNs = 0n;
 

@@ -30,6 +30,11 @@ export interface EngineOptions {
    * first); default MAX_LATEST_LEDGER_REPS. Results never depend on it, only how often they are rebuilt.
    */
   readonly latestRepCacheSize?: number;
+  /**
+   * Keep every applied event so `whatIf` can replay them into a copy (default true). A replay or an audit
+   * that never asks what-if passes false: the events are ~0.5 GiB of heap at 1.36M events.
+   */
+  readonly keepLog?: boolean;
 }
 
 export interface AsOfOptions {
@@ -141,8 +146,10 @@ export class Engine {
   private readonly earningsSource: EarningsSource;
   private readonly calculator: StatementCalculator;
   private readonly latestRepCacheSize: number;
+  private readonly keepLog: boolean;
 
   constructor(options: EngineOptions = {}) {
+    this.keepLog = options.keepLog ?? true;
     const size = options.latestRepCacheSize ?? MAX_LATEST_LEDGER_REPS;
     if (!Number.isSafeInteger(size) || size < 1)
       throw new RangeError(`latestRepCacheSize must be a whole number ≥ 1, got ${size}`);
@@ -185,7 +192,7 @@ export class Engine {
     const before = this.facts.lastPosition;
     this.facts.apply(recorded);
     if (this.facts.lastPosition === before) return; // a duplicate: nothing changed
-    this.recorded.push(recorded);
+    if (this.keepLog) this.recorded.push(recorded);
     const type = recorded.event.type;
     // A close changes which statements are frozen, never a rep's ledger; calendar and plan changes can
     // change every ledger.
@@ -323,6 +330,8 @@ export class Engine {
     const parsed = parseEvent(event);
     if (!parsed.ok) throw new EventValidationError(parsed.issues);
     const copy = new Engine();
+    if (!this.keepLog)
+      throw new Error("what-if needs the engine's log: this engine was built with keepLog: false");
     for (const r of this.recorded) if (r.globalPosition <= position) copy.apply(r);
     const before = copy.ledgerAt(repId, "L");
     const positionBefore = copy.lastPosition;

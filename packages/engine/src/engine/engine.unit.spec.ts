@@ -48,6 +48,27 @@ describe("Engine", () => {
     expect(money(past.payable)).toBe("0.00");
   });
 
+  it("without its log (keepLog: false) gives the same statements and refuses what-if", () => {
+    const s = team();
+    s.deal("D2", "70000.00", "2026-02-10", [{ repId: "ana", share: "1" }]);
+    const lean = new Engine({ keepLog: false });
+    lean.applyAll(s.log);
+    for (const rep of ["ana", "bo"])
+      for (const period of ["2026-01", "2026-02", "2026-03"])
+        expect(statementDigest(lean.statement(rep, period))).toBe(
+          statementDigest(s.engine.statement(rep, period)),
+        );
+    const deal = {
+      amount: "1000.00",
+      currency: "USD",
+      closeDate: "2026-02-11",
+      product: "Widget",
+      dealType: "new",
+    };
+    expect(() => lean.whatIf("ana", deal)).toThrow(/keepLog: false/);
+    expect(s.engine.whatIf("ana", deal).periods).toEqual(["2026-02"]);
+  });
+
   it("whatIf simulates a deal on a copy and records nothing", () => {
     const s = team();
     const before = statementDigest(s.engine.statement("ana", "2026-02"));

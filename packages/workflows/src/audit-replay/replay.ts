@@ -113,7 +113,7 @@ export class CloseReplay {
   private readonly close: PeriodClosedData;
   private readonly findings: VerifyFinding[] = [];
   private readonly chain = new ChainVerifier();
-  private readonly engine = new Engine();
+  private readonly engine = new Engine({ keepLog: false }); // verify never asks what-if
   private chainHeadFound: string;
   private replayed = 0;
   private brokenAt: number | undefined;
