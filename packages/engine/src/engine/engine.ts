@@ -21,7 +21,7 @@ import type { CalculationException, LedgerEntry } from "../ledger/types.js";
 import { type PlanRef, type Statement, statementDigest } from "../statement/index.js";
 import { ENGINE_VERSION } from "../version.js";
 import { type PositionKey, StatementCalculator } from "./calculator.js";
-import { sortedUnique, touchesPeriod } from "./exceptions.js";
+import { periodExceptionsFrom } from "./exceptions.js";
 import { buildRepLedger, defaultEarningsSource, type EarningsSource, type RepLedger } from "./rep-ledger.js";
 
 export interface EngineOptions {
@@ -281,11 +281,12 @@ export class Engine {
     const key = this.keyOf(options);
     const position = this.resolve(key);
     const calendar = this.facts.calendar(position);
-    const p = parsePeriodId(calendar, period);
-    const found: CalculationException[] = [];
-    for (const s of this.statements(period, options)) for (const x of s.exceptions) found.push(x);
-    for (const x of this.stageOneExceptionsAt(position)) if (touchesPeriod(x, p, calendar)) found.push(x);
-    return sortedUnique(found);
+    return periodExceptionsFrom(
+      this.statements(period, options),
+      this.stageOneExceptionsAt(position),
+      parsePeriodId(calendar, period),
+      calendar,
+    );
   }
 
   /**

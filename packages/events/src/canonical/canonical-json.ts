@@ -72,7 +72,8 @@ const DECIMAL_PROTOTYPE: unknown = DecimalJs.prototype;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what must be found
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
-function quote(text: string): string {
+/** A string as canonical JSON (and JSON.stringify) writes it; shared with the engine's statement writer. */
+export function quoteJsonString(text: string): string {
   return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
 }
 
@@ -81,7 +82,7 @@ function quote(text: string): string {
 function write(value: unknown): string {
   switch (typeof value) {
     case "string":
-      return quote(value);
+      return quoteJsonString(value);
     case "boolean":
       return value ? "true" : "false";
     case "number":
@@ -150,7 +151,7 @@ function writeObject(record: Record<string, unknown>): string {
       key = keys[index]!;
       const item = record[key];
       if (item === undefined) continue;
-      out += first ? `${quote(key)}:${write(item)}` : `,${quote(key)}:${write(item)}`;
+      out += first ? `${quoteJsonString(key)}:${write(item)}` : `,${quoteJsonString(key)}:${write(item)}`;
       first = false;
     }
     return `${out}}`;
