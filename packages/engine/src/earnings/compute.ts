@@ -10,6 +10,7 @@ import { matchesFilter } from "./filter.js";
 import { num, numOfFixed, pct, ratePct, roundAt } from "./format.js";
 import { adjustmentItems, type CreditItem, compareItems, dealItems } from "./items.js";
 import { overlayAmount, overlayItems } from "./overlay/overlay.js";
+import { rollUpOverlayLines } from "./overlay/roll-up.js";
 import { EMPTY_RATE_TABLE_STATE, RateTable, type RateTableState } from "./rate-table/run.js";
 import { type PlanStretch, planStretches, quotaExceptions } from "./segments.js";
 import { spiffAmount } from "./spiff/spiff.js";
@@ -354,12 +355,25 @@ class PeriodRun {
     return credit;
   }
 
-  /** Overlay lines of the stretch: rate × each report's credit, through the chain effective on the deal date. */
+  /**
+   * Overlay lines of the stretch: rate × each report's credit, through the chain effective on the deal date;
+   * one line per deal, or per report and payout period when the component says `per_report`.
+   */
   overlays(facts: Facts, stretch: PlanStretch, through: number): void {
     const plan = stretch.plan;
     for (const component of plan.components) {
       if (component.kind !== "overlay") continue;
       const limiter = this.limiter(component, plan);
+      if (component.lines === "per_report") {
+        rollUpOverlayLines(
+          this.builder,
+          stretch,
+          component,
+          overlayItems(facts, this.builder, stretch, component, through),
+          limiter,
+        );
+        continue;
+      }
       // One line per deal of the manager's organisation: format what is the same for every line once.
       const rateText = component.rate.toFixed();
       const rateLabel = ratePct(component.rate);

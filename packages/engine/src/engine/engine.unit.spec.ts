@@ -312,4 +312,40 @@ describe("currency", () => {
     ).toBe(true);
     expect(() => new Engine({ latestRepCacheSize: 0 })).toThrow(RangeError);
   });
+
+  it("per-report overlay: a late deal in a closed month changes the report's line, paid as a prior-period adjustment", () => {
+    const s = new Scenario();
+    s.plan("rep", planDefinition([section8Table("marginal")]));
+    s.plan(
+      "mgr",
+      planDefinition([
+        { kind: "overlay", id: "overlay", name: "Team overlay", rate: "0.02", lines: "per_report" },
+      ]),
+    );
+    s.rep("max");
+    for (const rep of ["ana", "bo"]) {
+      s.rep(rep, "2025-01-01", "USD", "max");
+      s.assign(rep, "rep");
+    }
+    s.assign("max", "mgr");
+    s.deal("D1", "30000.00", "2026-01-10", [{ repId: "ana", share: "1" }]);
+    s.deal("D2", "10000.00", "2026-01-12", [{ repId: "ana", share: "1" }]);
+    s.deal("D3", "45000.00", "2026-01-20", [{ repId: "bo", share: "1" }]);
+    const january = s.engine.statement("max", "2026-01");
+    expect(january.entries.map((e) => `${e.kind} ${e.trace.inputs.dealIds} ${money(e.amount)}`)).toEqual([
+      "overlay D1,D2 800.00",
+      "overlay D3 900.00",
+    ]);
+    const explained = explainEntry(january, january.entries[0]?.id ?? "");
+    expect(explained?.text).toContain("30,000 + 10,000 = 40,000 × 2% = 800");
+    s.close("2026-01");
+    // Recorded after the close, dated in January: ana's January line would now pay 1,000.00.
+    s.deal("D4", "10000.00", "2026-01-25", [{ repId: "ana", share: "1" }]);
+    expect(statementDigest(s.engine.statement("max", "2026-01"))).toBe(statementDigest(january));
+    const ppa = s.engine
+      .statement("max", "2026-02")
+      .entries.filter((e) => e.kind === "prior_period_adjustment");
+    expect(ppa.map((e) => money(e.amount))).toEqual(["200.00"]);
+    expect(ppa[0]?.trace.sourceEventIds).toEqual(expect.arrayContaining([expect.stringContaining("D4")]));
+  });
 });

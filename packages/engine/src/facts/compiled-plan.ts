@@ -4,6 +4,7 @@ import type {
   Component,
   DealFilter,
   EarningsCap,
+  OverlayLines,
   PaymentTiming,
   PeriodKind,
   PlanDefinition,
@@ -78,6 +79,7 @@ export interface CompiledOverlay {
   readonly name: string;
   readonly rate: Decimal;
   readonly maxDepth: number | undefined;
+  readonly lines: OverlayLines;
   readonly earningsCap: CompiledCap | undefined;
 }
 
@@ -200,6 +202,7 @@ function compileComponent(component: Component): CompiledComponent {
         name: component.name,
         rate: new Decimal(component.rate),
         maxDepth: component.maxDepth,
+        lines: component.lines ?? "per_deal",
         earningsCap: compileCap(component.earningsCap),
       };
     case "draw":

@@ -50,6 +50,7 @@ const planArb: fc.Arbitrary<PlanDefinition> = fc
       { nil: undefined },
     ),
     overlay: fc.boolean(),
+    overlayLines: fc.constantFrom("per_deal" as const, "per_report" as const),
     draw: fc.option(
       fc.record({
         recoverable: fc.boolean(),
@@ -72,7 +73,11 @@ const planArb: fc.Arbitrary<PlanDefinition> = fc
         ],
       },
     ];
-    if (p.overlay) components.push({ kind: "overlay", id: "overlay", name: "Team overlay", rate: "0.02" });
+    if (p.overlay) {
+      // Per-report lines are only valid when paying on close (collection follows each deal).
+      const lines = p.timing === "on_close" ? p.overlayLines : "per_deal";
+      components.push({ kind: "overlay", id: "overlay", name: "Team overlay", rate: "0.02", lines });
+    }
     if (p.draw !== undefined) {
       components.push({
         kind: "draw",

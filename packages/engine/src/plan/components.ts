@@ -214,6 +214,7 @@ const OverlaySchema = objectField({
   name: NameField,
   rate: NonNegativeDecimalField,
   maxDepth: z.exactOptional(PositiveIntegerField),
+  lines: z.exactOptional(enumField(["per_deal", "per_report"])),
   earningsCap: z.exactOptional(EarningsCapSchema),
 });
 

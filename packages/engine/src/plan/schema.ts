@@ -62,7 +62,14 @@ const PlanShape = objectField({
  */
 function checkPlan(plan: unknown, ctx: z.core.$RefinementCtx<unknown>): void {
   if (typeof plan !== "object" || plan === null) return;
-  const { currency, rounding, quotaPeriod, payoutPeriod, components } = plan as Record<string, unknown>;
+  const { currency, rounding, quotaPeriod, payoutPeriod, paymentTiming, components } = plan as Record<
+    string,
+    unknown
+  >;
+  const timingKind =
+    typeof paymentTiming === "object" && paymentTiming !== null
+      ? (paymentTiming as { kind?: unknown }).kind
+      : undefined;
   const scale =
     typeof rounding === "object" && rounding !== null ? (rounding as { scale?: unknown }).scale : undefined;
   if (typeof currency === "string" && isKnownCurrency(currency) && Number.isInteger(scale)) {
@@ -93,7 +100,15 @@ function checkPlan(plan: unknown, ctx: z.core.$RefinementCtx<unknown>): void {
   let firstDraw: number | undefined;
   for (const [index, component] of components.entries()) {
     if (typeof component !== "object" || component === null) continue;
-    const { id, kind } = component as { id?: unknown; kind?: unknown };
+    const { id, kind, lines } = component as { id?: unknown; kind?: unknown; lines?: unknown };
+    if (kind === "overlay" && lines === "per_report" && timingKind === "on_collection") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["components", index, "lines"],
+        message:
+          'must be "per_deal" when paymentTiming is "on_collection": overlay follows each deal\'s cash, so it needs a line per deal',
+      });
+    }
     if (typeof id === "string") {
       const earlier = firstIndexOfId.get(id);
       if (earlier === undefined) firstIndexOfId.set(id, index);

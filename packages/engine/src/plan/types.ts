@@ -124,8 +124,16 @@ export interface OverlayComponent {
   readonly rate: DecimalText;
   /** How many levels down the chain count; absent = all levels. */
   readonly maxDepth?: number;
+  /**
+   * How the manager's ledger shows the overlay: `per_deal` (default), one line per report's deal; or
+   * `per_report`, one line per report (and level) per payout period, listing that report's deals and
+   * their credit in the trace. `per_report` needs `paymentTiming` `on_close`: collection follows each deal.
+   */
+  readonly lines?: OverlayLines;
   readonly earningsCap?: EarningsCap;
 }
+
+export type OverlayLines = "per_deal" | "per_report";
 
 export interface DrawComponent {
   readonly kind: "draw";
