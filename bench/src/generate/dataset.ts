@@ -14,10 +14,16 @@ export interface DatasetRef {
 
 export const PGLITE_ROOT = "/tmp/icm-bench";
 
+/**
+ * Bumped whenever the generator's events change (plans, org, deals): a kept dataset of an older generator
+ * must not be reused as if it were today's. v2: the overlay plan rolls up per report.
+ */
+const DATASET_VERSION = 2;
+
 /** A valid schema name that identifies the dataset, so a run reuses what an earlier benchmark loaded. */
 export function datasetSchema(o: BenchOptions): string {
   const seed = String(o.seed >>> 0);
-  return `bench_s${seed}_r${o.reps}_d${o.deals}_q${o.quarters}_${o.startQuarter.replace("-", "").toLowerCase()}`;
+  return `bench_s${seed}_r${o.reps}_d${o.deals}_q${o.quarters}_${o.startQuarter.replace("-", "").toLowerCase()}_v${DATASET_VERSION}`;
 }
 
 export function datasetRef(o: BenchOptions, kind: StoreKind): DatasetRef {

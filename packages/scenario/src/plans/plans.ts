@@ -14,7 +14,7 @@ import { addDays, type Quarter } from "../time/dates.js";
  * |                 |                       | non-recoverable draw, year-to-date true-up, clawback at the original rate         |
  * | ae-new-hire     | AEs in their ramp     | marginal explicit rates, recoverable draw with a per-period recovery cap          |
  * | csm-collections | customer success      | margin measure, pay on collection with holdback, rate SPIFF, deal-type filter     |
- * | mgr-overlay     | managers and above    | overlay on rolled-up credit, team bonus                                           |
+ * | mgr-overlay     | managers and above    | overlay on rolled-up credit (one line per report), team bonus                     |
  */
 
 export const PLAN_IDS = {
@@ -236,6 +236,9 @@ function overlay(): PlanDefinition {
         id: "team-overlay",
         name: "Team overlay",
         rate: "0.015",
+        // A leader reviews the team per rep, not per deal: a VP of 10,000 reps would get a line per deal of a
+        // million (docs/statement-decisions.md, "Overlay lines per report").
+        lines: "per_report",
         earningsCap: { perPeriod: "60000" },
       },
       { kind: "bonus", id: "team-target", name: "Team target bonus", attainmentLevel: "1", amount: "10000" },
