@@ -403,6 +403,11 @@ export class Facts {
     return lastAt(this.calendars, throughPosition)?.calendar ?? DEFAULT_CALENDAR;
   }
 
+  /** Was the rep seen in RepOnboarded or in any split? (A set lookup: `repIds().includes` scans them all.) */
+  isKnownRep(repId: string): boolean {
+    return this.knownRepIds.has(repId);
+  }
+
   /** Every rep seen in RepOnboarded or in any split, sorted. */
   repIds(): readonly string[] {
     if (this.sortedRepIds === undefined) this.sortedRepIds = [...this.knownRepIds].sort();

@@ -54,5 +54,14 @@ describe("refresh", () => {
     expect(reader.statement("ana", "2026-Q1").payable.toFixed(2)).toBe("23500.00");
     expect(reader.team("mia")).toEqual(["ana", "ben"]);
     expect(reader.team("mia", "2024-06-01")).toEqual([]);
+    // isInTeam (one chain walk, asked on every manager's API request) answers exactly as team().includes.
+    const people = [...reader.reps(), "nobody"];
+    for (const date of ["2024-06-01", "2026-02-01"])
+      for (const manager of people)
+        for (const rep of people)
+          expect(reader.isInTeam(manager, rep, date), `${manager} ${rep} ${date}`).toBe(
+            reader.team(manager, date).includes(rep),
+          );
+    expect(reader.isInTeam("mia", "ana", "2026-02-01")).toBe(true);
   });
 });

@@ -448,6 +448,20 @@ export class IcmWorkspace {
       .sort();
   }
 
+  /**
+   * Is `repId` below `managerId` in the chain effective on `date`? The same answer as
+   * `team(managerId, date).includes(repId)`, from one chain walk instead of one per known rep: the API asks
+   * it on every manager's request.
+   */
+  isInTeam(managerId: string, repId: string, date: string): boolean {
+    const { facts } = this.engine;
+    return (
+      repId !== managerId &&
+      facts.isKnownRep(repId) &&
+      facts.hierarchy.chainOn(repId, date).includes(managerId)
+    );
+  }
+
   /** Known rep ids, sorted. */
   reps(): string[] {
     return [...this.engine.facts.repIds()].sort();

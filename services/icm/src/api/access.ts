@@ -33,7 +33,7 @@ export function canReadRep(
   if (principal.role === "manager") {
     if (principal.repId === undefined) return false;
     if (principal.repId === repId) return true;
-    return workspace.team(principal.repId, today()).includes(repId);
+    return workspace.isInTeam(principal.repId, repId, today());
   }
   return false;
 }
@@ -52,9 +52,9 @@ export function requireReadRep(
  * id get here, so the 404 tells them nothing they could not read anyway.
  */
 export function requireKnownRep(repId: string, workspace: IcmWorkspace): void {
-  // The engine's own sorted id list (memoized), not workspace.reps(), which copies and re-sorts it: this
-  // check runs on every statement request.
-  if (!workspace.engineView.facts.repIds().includes(repId))
+  // A set lookup in the engine's facts, not workspace.reps() (a sorted copy): this runs on every statement
+  // request.
+  if (!workspace.engineView.facts.isKnownRep(repId))
     throw new NotFoundError(`no rep ${JSON.stringify(repId)} in the log`);
 }
 
