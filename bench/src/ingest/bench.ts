@@ -32,7 +32,12 @@ const STALL_LIMIT_MS = 30_000;
 
 type Load =
   | { readonly kind: "closed"; readonly senders: number }
-  | { readonly kind: "open"; readonly rate: number };
+  | { readonly kind: "open"; readonly rate: number }
+  /** The recorder alone: the stream is filled first (not timed), then the recorder drains it. */
+  | { readonly kind: "drain" };
+
+/** Events per publish call when the drain phase fills the stream. */
+const DRAIN_PUBLISH_CHUNK_EVENTS = 1_000;
 
 /**
  * The write path end to end: POST /events (validation, publish, JetStream ack) → the recorder's durable
@@ -44,6 +49,11 @@ type Load =
  * and schema: a closed loop as fast as it goes (maximum throughput; latency there is mostly backlog), and
  * open loops at stated rates (latency under that offered load). CPU time is this process's (HTTP edge,
  * recorder, and the load generator's HTTP client), not PostgreSQL's or NATS's.
+ *
+ * A last phase measures the recorder alone (`recorderAlone`): the stream is filled before the clock starts,
+ * then the recorder drains it. The edge and the load generator share this process's one thread in the other
+ * phases, so their into-PostgreSQL rate is the capacity of the whole pipeline on one thread, not the
+ * recorder's; this phase's rate and events per CPU-second are the recorder's own.
  */
 export async function ingest(o: BenchOptions): Promise<Record<string, unknown>> {
   const events = firstEvents(o, o.ingestEvents);
@@ -60,12 +70,14 @@ export async function ingest(o: BenchOptions): Promise<Record<string, unknown>> 
   const openLoop: Record<string, unknown>[] = [];
   for (const rate of OPEN_LOOP_RATES)
     openLoop.push(await runPhase(o, bodies, events.length, { kind: "open", rate }));
+  const recorderAlone = await runPhase(o, bodies, events.length, { kind: "drain" }, events);
   return {
     events: events.length,
     eventsPerRequest: EVENTS_PER_REQUEST,
     latencyFrom: "HTTP request sent (open loop: due) → its appendMany returned (committed)",
     closedLoop,
     openLoop,
+    recorderAlone,
     targetEventsPerSecond: 25_000,
     targetP99Ms: 50,
     peakRssMiB: peakRssMiB(),
@@ -77,6 +89,8 @@ async function runPhase(
   bodies: readonly { body: string; ids: string[] }[],
   eventCount: number,
   load: Load,
+  /** The events themselves, for the drain phase (which publishes them without HTTP). */
+  events: readonly DomainEvent[] = [],
 ): Promise<Record<string, unknown>> {
   const schema = `bench_ingest_s${o.seed >>> 0}`;
   const ref = { kind: "postgres" as const, schema };
@@ -94,6 +108,8 @@ async function runPhase(
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
   const httpLatencies: number[] = [];
+  /** Wall time of each appendMany call: the store's share of the recorder's time per batch. */
+  const appendManyMs: number[] = [];
   let lastCommitAt = performance.now();
   let appendCalls = 0;
   let allCommitted: () => void = () => undefined;
@@ -104,8 +120,10 @@ async function runPhase(
   const timedStore: EventStore = {
     ...store,
     appendMany: async (items) => {
+      const calledAt = performance.now();
       const outcomes = await store.appendMany(items);
       const now = performance.now();
+      appendManyMs.push(now - calledAt);
       appendCalls += 1;
       lastCommitAt = now;
       outcomes.forEach((outcome, i) => {
@@ -125,14 +143,21 @@ async function runPhase(
     verifyChain: (...args) => store.verifyChain(...args),
     close: () => store.close(),
   };
-  const recorder = await startRecorder({
-    nc: pipeline.nc,
-    topology,
-    store: timedStore,
-    deadLetters: pipeline.deadLetters,
-    logger,
-    durableName: "bench-recorder",
-  });
+  const startRecording = () =>
+    startRecorder({
+      nc: pipeline.nc,
+      topology,
+      store: timedStore,
+      deadLetters: pipeline.deadLetters,
+      logger,
+      durableName: "bench-recorder",
+    });
+  if (load.kind === "drain") {
+    // Filled before the clock starts; the recorder is started only once everything is in the stream.
+    for (let from = 0; from < events.length; from += DRAIN_PUBLISH_CHUNK_EVENTS)
+      await pipeline.publisher.publish(events.slice(from, from + DRAIN_PUBLISH_CHUNK_EVENTS));
+  }
+  let recorder = load.kind === "drain" ? undefined : await startRecording();
   try {
     const address = await app.listen({ port: 0, host: "127.0.0.1" });
     let rejected = 0;
@@ -150,7 +175,11 @@ async function runPhase(
     };
     const cpuBefore = process.cpuUsage();
     const start = performance.now();
-    if (load.kind === "closed") {
+    if (load.kind === "drain") {
+      // Latency here runs from the start of the drain: a measure of the backlog, not of a request.
+      for (const event of events) sentAt.set(event.eventId, start);
+      recorder = await startRecording();
+    } else if (load.kind === "closed") {
       let next = 0;
       const sender = async () => {
         while (next < bodies.length) {
@@ -185,16 +214,26 @@ async function runPhase(
     latencies.sort((a, b) => a - b);
     httpLatencies.sort((a, b) => a - b);
     const round = (x: number) => Math.round(x * 10) / 10;
+    appendManyMs.sort((a, b) => a - b);
     return {
       load:
         load.kind === "closed"
           ? `closed loop, ${load.senders} senders, as fast as accepted`
-          : `open loop, ${load.rate} events/s offered`,
+          : load.kind === "open"
+            ? `open loop, ${load.rate} events/s offered`
+            : "recorder alone, draining a filled stream (no HTTP, no load generator)",
       ...(load.kind === "open" ? { offeredEventsPerSecond: load.rate } : {}),
       rejected,
       recorded: latencies.length,
-      httpAcceptedPerSecond: perSecond(eventCount, acceptedAt - start),
-      httpRequestMs: { p50: round(percentile(httpLatencies, 50)), p99: round(percentile(httpLatencies, 99)) },
+      ...(load.kind === "drain"
+        ? {}
+        : {
+            httpAcceptedPerSecond: perSecond(eventCount, acceptedAt - start),
+            httpRequestMs: {
+              p50: round(percentile(httpLatencies, 50)),
+              p99: round(percentile(httpLatencies, 99)),
+            },
+          }),
       sustainedEventsPerSecond: perSecond(latencies.length, end - start),
       endToEndMs: {
         p50: round(percentile(latencies, 50)),
@@ -204,10 +243,15 @@ async function runPhase(
       cpuMs,
       eventsPerCpuSecond: perSecond(latencies.length, cpuMs),
       appendManyCalls: appendCalls,
-      recorderStats: { ...recorder.stats },
+      appendManyMs: {
+        p50: round(percentile(appendManyMs, 50)),
+        p99: round(percentile(appendManyMs, 99)),
+        total: Math.round(appendManyMs.reduce((sum, ms) => sum + ms, 0)),
+      },
+      recorderStats: recorder === undefined ? undefined : { ...recorder.stats },
     };
   } finally {
-    await recorder.stop();
+    await recorder?.stop();
     await app.close();
     await deleteStreams(pipeline.jsm, topology);
     await pipeline.close();

@@ -1,5 +1,11 @@
 import { MAX_APPEND_BATCH } from "@icm/event-store";
 
+/**
+ * Batches the recorder holds delivered and unacknowledged at once: one being appended, one being validated
+ * (or validated, waiting for the append), one pulled ahead. The default maxAckPending is this × fetchBatch.
+ */
+export const PIPELINE_BATCHES = 3;
+
 /** Every batch, queue and retry of the recorder has a stated bound. */
 export interface RecorderLimits {
   /**
@@ -19,10 +25,11 @@ export interface RecorderLimits {
   readonly nakDelayBaseMs: number;
   readonly nakDelayMaxMs: number;
   /**
-   * Unacknowledged messages the server lets this consumer hold. Twice fetchBatch: one batch being
-   * committed and one pulled ahead of it (the recorder pulls the next batch while appendMany runs). After
-   * a crash the recorder waits one ack wait before pulling, so the unacknowledged messages come back (in
-   * stream order, before anything newer) and events still reach the log in stream order.
+   * Unacknowledged messages the server lets this consumer hold. Three times fetchBatch, the recorder's
+   * pipeline: one batch being committed, the next one being validated (or validated and waiting), and one
+   * pulled ahead of both. After a crash the recorder waits one ack wait before pulling, so the
+   * unacknowledged messages come back (in stream order, before anything newer) and events still reach the
+   * log in stream order.
    */
   readonly maxAckPending: number;
   /** Consecutive failed pulls (NATS unreachable) before the recorder gives up and its `done` rejects. */
@@ -38,7 +45,7 @@ export const DEFAULT_RECORDER_LIMITS: RecorderLimits = {
   backoffMs: [30_000, 60_000, 120_000],
   nakDelayBaseMs: 500,
   nakDelayMaxMs: 30_000,
-  maxAckPending: 1_000,
+  maxAckPending: 1_500,
   maxConsecutiveFetchFailures: 120,
   fetchRetryDelayMs: 1_000,
 };
@@ -54,7 +61,7 @@ export function recorderLimits(overrides: Partial<RecorderLimits> = {}): Recorde
       0,
       Math.max(0, (overrides.maxDeliver ?? DEFAULT_RECORDER_LIMITS.maxDeliver) - 1),
     ),
-    maxAckPending: 2 * fetchBatch,
+    maxAckPending: PIPELINE_BATCHES * fetchBatch,
     ...overrides,
   };
   const positive = [

@@ -6,7 +6,7 @@ describe("recorder limits", () => {
   it("derives a backoff that starts at the ack wait and fits under max deliver (NATS rules)", () => {
     expect(recorderLimits({ ackWaitMs: 2_000, maxDeliver: 5 }).backoffMs).toEqual([2_000, 4_000, 8_000]);
     expect(recorderLimits({ ackWaitMs: 2_000, maxDeliver: 2 }).backoffMs).toEqual([2_000]);
-    expect(recorderLimits({ fetchBatch: 50 }).maxAckPending).toBe(100);
+    expect(recorderLimits({ fetchBatch: 50 }).maxAckPending).toBe(150);
     expect(recorderLimits()).toEqual(DEFAULT_RECORDER_LIMITS);
   });
 

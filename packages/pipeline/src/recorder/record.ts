@@ -66,6 +66,17 @@ export function toAppend(event: DomainEvent): EventToAppend {
   };
 }
 
+/** The outcome of an input that is not a valid event: poison, naming the event id when it claims one. */
+function invalidOutcome(raw: unknown, issues: ValidationIssue[]): RecordOutcome {
+  const eventId = (raw as { eventId?: unknown } | null)?.eventId;
+  return {
+    kind: "poison",
+    reason: "event failed validation",
+    issues,
+    ...(typeof eventId === "string" ? { eventId } : {}),
+  };
+}
+
 /**
  * Validates one raw event again (the log must never hold an event its consumers cannot read, whoever
  * published it) and appends it on its own stream. Idempotent by eventId: a redelivered or re-published event
@@ -77,15 +88,7 @@ export async function recordEvent(
   validate: EventValidator,
 ): Promise<RecordOutcome> {
   const parsed = validate(raw);
-  if (!parsed.ok) {
-    const eventId = (raw as { eventId?: unknown } | null)?.eventId;
-    return {
-      kind: "poison",
-      reason: "event failed validation",
-      issues: parsed.issues,
-      ...(typeof eventId === "string" ? { eventId } : {}),
-    };
-  }
+  if (!parsed.ok) return invalidOutcome(raw, parsed.issues);
   const event = parsed.value;
   try {
     // Single-event appends: a PartialDuplicateAppendError cannot happen, and one bad event never blocks others.
@@ -98,6 +101,95 @@ export async function recordEvent(
 
 /** Events per appendMany call of recordEvents: the store's bound on one call. */
 export const RECORD_CHUNK_EVENTS = MAX_APPEND_BATCH;
+
+/**
+ * Inputs checked and shaped for the store, in input order, before any I/O: the first half of
+ * recordEvents, split off so that a caller can prepare the next inputs while earlier ones are appended
+ * (the recorder's pipeline). Fill it with validateInput / refuseInput, then hand it to appendValidated.
+ */
+export interface ValidatedInputs {
+  /** Per input: its outcome when it was decided without the store (poison), else undefined. */
+  readonly outcomes: (RecordOutcome | undefined)[];
+  /** The valid events in input order, each with its input index. */
+  readonly valid: { readonly index: number; readonly event: DomainEvent }[];
+  /** `valid`'s appendMany items (same order), built here so the append path does no per-event shaping. */
+  readonly items: AppendManyItem[];
+}
+
+export function validatedInputs(inputCount: number): ValidatedInputs {
+  return { outcomes: new Array<RecordOutcome | undefined>(inputCount), valid: [], items: [] };
+}
+
+/**
+ * Validates input `index` (inputs must be added in increasing index order: that is the log order) and
+ * records either its appendMany item or its poison outcome. Never throws.
+ */
+export function validateInput(
+  into: ValidatedInputs,
+  index: number,
+  raw: unknown,
+  validate: EventValidator,
+): void {
+  const parsed = validate(raw);
+  if (!parsed.ok) {
+    into.outcomes[index] = invalidOutcome(raw, parsed.issues);
+    return;
+  }
+  const event = parsed.value;
+  into.valid.push({ index, event });
+  // Each valid event is its own single-event item on its own stream: one refused event never blocks others.
+  into.items.push({
+    streamId: streamIdFor(event),
+    events: [toAppend(event)],
+    expectedRevision: NO_CONCURRENCY_CHECK,
+  });
+}
+
+/** Marks input `index` as refused before validation (e.g. a message body that is not JSON). */
+export function refuseInput(into: ValidatedInputs, index: number, outcome: RecordOutcome): void {
+  into.outcomes[index] = outcome;
+}
+
+/**
+ * The second half of recordEvents: one appendMany per RECORD_CHUNK_EVENTS valid events, outcomes in input
+ * order. When a call fails as a whole (the store is unreachable) its events and every later one are
+ * `transient`, and nothing after the failure is tried: the log keeps the input order. Never throws.
+ */
+export async function appendValidated(store: EventStore, inputs: ValidatedInputs): Promise<RecordOutcome[]> {
+  const { outcomes, valid, items } = inputs;
+  let failure: { error: unknown } | undefined;
+  for (let start = 0; start < valid.length; start += RECORD_CHUNK_EVENTS) {
+    const end = Math.min(valid.length, start + RECORD_CHUNK_EVENTS);
+    if (failure === undefined) {
+      try {
+        // The recorder's groups are always one chunk: hand the items over without copying them.
+        const results = await store.appendMany(
+          start === 0 && end === items.length ? items : items.slice(start, end),
+        );
+        if (results.length !== end - start)
+          throw new Error(`store returned ${results.length} outcomes for ${end - start} items`);
+        for (let i = start; i < end; i += 1) {
+          const { index, event } = valid[i] as (typeof valid)[number];
+          const result = results[i - start];
+          outcomes[index] =
+            result === undefined
+              ? unreachableOutcome()
+              : result.ok
+                ? appended(event, result.result)
+                : refused(event, result.error);
+        }
+        continue;
+      } catch (error) {
+        failure = { error };
+      }
+    }
+    for (let i = start; i < end; i += 1) {
+      const { index, event } = valid[i] as (typeof valid)[number];
+      outcomes[index] = { kind: "transient", event, error: failure.error };
+    }
+  }
+  return outcomes.map((outcome) => outcome ?? unreachableOutcome());
+}
 
 /**
  * recordEvent for many inputs at once, with one appendMany per RECORD_CHUNK_EVENTS valid events (one
@@ -113,53 +205,11 @@ export async function recordEvents(
   raws: readonly unknown[],
   validate: EventValidator,
 ): Promise<RecordOutcome[]> {
-  const outcomes: (RecordOutcome | undefined)[] = new Array<RecordOutcome | undefined>(raws.length);
-  const valid: { index: number; event: DomainEvent }[] = [];
+  const inputs = validatedInputs(raws.length);
   raws.forEach((raw, index) => {
-    const parsed = validate(raw);
-    if (parsed.ok) {
-      valid.push({ index, event: parsed.value });
-      return;
-    }
-    const eventId = (raw as { eventId?: unknown } | null)?.eventId;
-    outcomes[index] = {
-      kind: "poison",
-      reason: "event failed validation",
-      issues: parsed.issues,
-      ...(typeof eventId === "string" ? { eventId } : {}),
-    };
+    validateInput(inputs, index, raw, validate);
   });
-  let failure: { error: unknown } | undefined;
-  for (let start = 0; start < valid.length; start += RECORD_CHUNK_EVENTS) {
-    const chunk = valid.slice(start, start + RECORD_CHUNK_EVENTS);
-    if (failure === undefined) {
-      const items: AppendManyItem[] = chunk.map(({ event }) => ({
-        streamId: streamIdFor(event),
-        events: [toAppend(event)],
-        expectedRevision: NO_CONCURRENCY_CHECK,
-      }));
-      try {
-        const results = await store.appendMany(items);
-        if (results.length !== chunk.length)
-          throw new Error(`store returned ${results.length} outcomes for ${chunk.length} items`);
-        chunk.forEach(({ index, event }, i) => {
-          const result = results[i];
-          outcomes[index] =
-            result === undefined
-              ? unreachableOutcome()
-              : result.ok
-                ? appended(event, result.result)
-                : refused(event, result.error);
-        });
-        continue;
-      } catch (error) {
-        failure = { error };
-      }
-    }
-    for (const { index, event } of chunk)
-      outcomes[index] = { kind: "transient", event, error: failure.error };
-  }
-  return outcomes.map((outcome) => outcome ?? unreachableOutcome());
+  return appendValidated(store, inputs);
 }
 
 function unreachableOutcome(): never {

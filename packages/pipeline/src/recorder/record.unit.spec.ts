@@ -1,9 +1,17 @@
-import { createInMemoryEventStore } from "@icm/event-store";
+import { type AppendManyItem, createInMemoryEventStore, type EventStore } from "@icm/event-store";
 import { canonicalJson } from "@icm/events";
 import { describe, expect, it } from "vitest";
 import { sampleHistory } from "../embedded/sample-history.js";
 import { defaultValidator } from "../ingest/validator.js";
-import { decodeBody, recordEvent, recordEvents } from "./record.js";
+import {
+  appendValidated,
+  decodeBody,
+  recordEvent,
+  recordEvents,
+  refuseInput,
+  validatedInputs,
+  validateInput,
+} from "./record.js";
 
 describe("recording one event", () => {
   const [calendar] = sampleHistory({ reps: 1, deals: 0 });
@@ -114,5 +122,62 @@ describe("recording many events with one appendMany", () => {
     await store.close();
     const outcomes = await recordEvents(store, [calendar, { not: "an event" }, second], defaultValidator);
     expect(outcomes.map((o) => o.kind)).toEqual(["transient", "poison", "transient"]);
+  });
+});
+
+describe("validating first, appending later (the recorder's pipeline)", () => {
+  const history = sampleHistory({ reps: 2, deals: 3 });
+
+  it("puts a group's valid inputs in one appendMany, in order, and gives the refused ones their outcome", async () => {
+    const [calendar, second, third] = history;
+    const invalid = { ...calendar, data: { ...calendar?.data, fiscalYearStartMonth: 13 } };
+    const changed = { ...calendar, data: { ...calendar?.data, timeZone: "Europe/Paris" } };
+    const memory = createInMemoryEventStore();
+    const calls: (readonly AppendManyItem[])[] = [];
+    const store: EventStore = {
+      ...memory,
+      appendMany: (items) => {
+        calls.push(items);
+        return memory.appendMany(items);
+      },
+    };
+    const raws = [calendar, invalid, undefined, second, calendar, changed, third];
+    const inputs = validatedInputs(raws.length);
+    raws.forEach((raw, index) => {
+      if (index === 2) refuseInput(inputs, index, { kind: "poison", reason: "message body is not JSON" });
+      else validateInput(inputs, index, raw, defaultValidator);
+    });
+    // Nothing reaches the store before appendValidated.
+    expect(calls).toHaveLength(0);
+    const outcomes = await appendValidated(store, inputs);
+    expect(outcomes.map((o) => o.kind)).toEqual([
+      "recorded",
+      "poison",
+      "poison",
+      "recorded",
+      "duplicate",
+      "poison",
+      "recorded",
+    ]);
+    expect(outcomes[2]).toMatchObject({ reason: "message body is not JSON" });
+    // One call: the bad inputs in the middle neither split the group nor stop the events after them.
+    expect(calls.map((items) => items.map((item) => item.events[0]?.eventId))).toEqual([
+      [calendar?.eventId, second?.eventId, calendar?.eventId, calendar?.eventId, third?.eventId],
+    ]);
+    const log = await memory.readAll({ limit: 100 });
+    expect(log.events.map((e) => e.eventId)).toEqual([calendar?.eventId, second?.eventId, third?.eventId]);
+    await memory.close();
+  });
+
+  it("gives exactly recordEvents' outcomes", async () => {
+    const raws = [...history, { not: "an event" }, ...history];
+    const split = createInMemoryEventStore();
+    const whole = createInMemoryEventStore();
+    const inputs = validatedInputs(raws.length);
+    raws.forEach((raw, index) => {
+      validateInput(inputs, index, raw, defaultValidator);
+    });
+    expect(await appendValidated(split, inputs)).toEqual(await recordEvents(whole, raws, defaultValidator));
+    await Promise.all([split.close(), whole.close()]);
   });
 });

@@ -6,7 +6,15 @@ import { type DeadLetterStore, deadLetterAt } from "../dead-letter/store.js";
 import { defaultValidator, type EventValidator } from "../ingest/validator.js";
 import type { NatsTopology } from "../nats/topology.js";
 import { nakDelayMs, type RecorderLimits, recorderLimits } from "./limits.js";
-import { decodeBody, type RecordOutcome, recordEvents } from "./record.js";
+import {
+  appendValidated,
+  decodeBody,
+  type RecordOutcome,
+  refuseInput,
+  type ValidatedInputs,
+  validatedInputs,
+  validateInput,
+} from "./record.js";
 
 export interface RecorderOptions {
   readonly nc: NatsConnection;
@@ -86,13 +94,64 @@ async function ensureConsumer(
 }
 
 /**
+ * Inputs validated per slice before the preparer yields to the event loop (see prepare()): about a
+ * millisecond of validation at the ~15 µs an event takes, so a PostgreSQL reply to the appender waits at
+ * most that long.
+ */
+const PREPARE_SLICE_EVENTS = 64;
+
+/** Lets pending I/O callbacks run (setImmediate runs after the poll phase; a microtask would not). */
+function yieldToIo(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * One waiter at a time, woken by wake() or after `ms` (so that every loop notices stop() and pauses on its
+ * own). A loop checks its condition and calls wait() in the same tick, so a wake() is never missed.
+ */
+function wakeup(): { wait(ms: number): Promise<void>; wake(): void } {
+  const nobody = () => undefined;
+  let wakeWaiter: () => void = nobody;
+  return {
+    wait: (ms) =>
+      new Promise((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        wakeWaiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      }),
+    // The puller wakes the preparer once per delivered message: after the first, there is nobody to wake.
+    wake: () => {
+      const waiter = wakeWaiter;
+      wakeWaiter = nobody;
+      waiter();
+    },
+  };
+}
+
+/** A group of delivered messages, in delivery order, decoded and validated: ready for its appendMany. */
+interface PreparedGroup {
+  readonly messages: readonly JsMsg[];
+  /** Input i is messages[i]'s body. */
+  readonly inputs: ValidatedInputs;
+}
+
+/**
  * Moves events from the NATS event stream into the event store: a durable pull consumer whose delivered
  * messages are recorded in groups (whatever has arrived, up to fetchBatch) with one appendMany each, in
- * stream order; each message is acknowledged only after the store confirmed its item. The next batch is
- * pulled while one commits (one batch ahead at most, see `queued`). A transient
- * store error naks the message (and the rest of its batch, to keep the order) with a growing delay; an
- * event that can never be recorded is written to dead letters with its reason and then terminated.
- * Nothing is dropped silently: if even the dead-letter write fails, the message is nak'ed and comes back.
+ * stream order; each message is acknowledged only after the store confirmed its item, i.e. after the commit
+ * of the appendMany holding it. A pipeline of three bounded stages keeps the serialised append busy:
+ *
+ *   pull() ──queued (≤ fetchBatch)──► prepareAll() ──ready (one group)──► appendAll()
+ *
+ * the puller fetches the next batch, the preparer decodes and validates the group after the one being
+ * appended, and the appender commits one group at a time and then settles its messages in order. At most
+ * three groups are delivered and unacknowledged (maxAckPending, 3 × fetchBatch, bounds it on the server).
+ * A transient store error naks the message (and the rest of its group, and what is held back after it, to
+ * keep the order) with a growing delay; an event that can never be recorded is written to dead letters with
+ * its reason and then terminated. Nothing is dropped silently: if even the dead-letter write fails, the
+ * message is nak'ed and comes back.
  */
 export async function startRecorder(options: RecorderOptions): Promise<RunningRecorder> {
   const limits = recorderLimits(options.limits);
@@ -153,26 +212,34 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
   }
 
   /**
-   * Records a group of delivered messages with one appendMany (in message order), then settles each one.
-   * Returns how long to pause pulling (and hold back what arrives) after a transient failure, else 0.
+   * Decodes and validates a group, in slices of PREPARE_SLICE_EVENTS with a yield between them: validation
+   * is synchronous, and one long stretch of it would hold back the appender's PostgreSQL replies (each
+   * appendMany is several round trips) for as long as it runs.
    */
-  async function handleGroup(messages: readonly JsMsg[]): Promise<number> {
-    const bodies = messages.map((message) => {
+  async function prepare(messages: readonly JsMsg[]): Promise<PreparedGroup> {
+    const inputs = validatedInputs(messages.length);
+    for (let i = 0; i < messages.length; i += 1) {
+      if (i > 0 && i % PREPARE_SLICE_EVENTS === 0) await yieldToIo();
+      const message = messages[i] as JsMsg;
       stats.received += 1;
       if (message.info.redelivered) stats.redeliveries += 1;
-      return decodeBody(message.data);
-    });
-    const raws: unknown[] = [];
-    for (const body of bodies) if (body.ok) raws.push(body.value);
-    const recorded = await recordEvents(store, raws, validate);
-    let next = 0;
+      const body = decodeBody(message.data);
+      if (body.ok) validateInput(inputs, i, body.value, validate);
+      else refuseInput(inputs, i, { kind: "poison", reason: body.reason, issues: body.issues });
+    }
+    return { messages, inputs };
+  }
+
+  /**
+   * Settles each message of a group whose appendMany has returned, in order, by its outcome. Returns how
+   * long to pause pulling (and hold back what arrives) after a transient failure, else 0.
+   */
+  async function settleGroup(group: PreparedGroup, outcomes: readonly RecordOutcome[]): Promise<number> {
     let pauseMs = 0;
-    for (const [i, message] of messages.entries()) {
-      const body = bodies[i];
-      if (body === undefined) throw new Error("unreachable: a message without a decoded body");
-      const outcome: RecordOutcome | undefined = body.ok
-        ? recorded[next++]
-        : { kind: "poison", reason: body.reason, issues: body.issues };
+    const { messages } = group;
+    for (let i = 0; i < messages.length; i += 1) {
+      const message = messages[i] as JsMsg;
+      const outcome = outcomes[i];
       if (outcome === undefined) throw new Error("unreachable: a message without an outcome");
       if (outcome.kind === "recorded" || outcome.kind === "duplicate") {
         // Acked without an await in between, so the acks of a group leave in one socket write (nats.js
@@ -230,10 +297,9 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
   /**
    * Keeps the stream order: an event behind a failed one waits as long as it does. Holding back uses up a
    * delivery too, so on its last one it is dead-lettered like the failed event (never dropped by the server).
+   * (Counted in stats.received by prepare(), which every delivered message goes through first.)
    */
   async function holdBack(message: JsMsg, delayMs: number): Promise<void> {
-    stats.received += 1;
-    if (message.info.redelivered) stats.redeliveries += 1;
     const deliveries = message.info.deliveryCount;
     if (deliveries >= limits.maxDeliver) {
       await deadLetter(
@@ -247,29 +313,27 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
   }
 
   /**
-   * Delivered messages not yet handed to the writer, in delivery order. The puller adds to it while the
-   * writer's appendMany commits, so the next batch is already here when the commit returns. Bounded: a
-   * new pull asks for at most fetchBatch - queued.length messages and is only made below fetchBatch
-   * queued, so at most one batch waits ahead (and maxAckPending, 2 × fetchBatch, bounds it on the server).
+   * Delivered messages not yet taken by the preparer, in delivery order. Bounded: a new pull asks for at
+   * most fetchBatch - queued.length messages and is only made below fetchBatch queued.
    */
   const queued: JsMsg[] = [];
+  /** The group prepared after the one being appended (one at most: the preparer waits for it to be taken). */
+  let ready: PreparedGroup | undefined;
   let pullerDone = false;
-  let signal: () => void = () => undefined;
-  const notify = () => signal();
-  /** Resolves at the next notify(), or after `ms` (so both loops notice stop() and pauses). */
-  const nextSignal = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      signal = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+  let preparerDone = false;
+  /** Set when the appender has failed: nobody would settle what is pulled or prepared after that. */
+  let appenderFailed = false;
+  /** puller → preparer: messages arrived, or the puller is done. */
+  const arrived = wakeup();
+  /** preparer → puller: room in `queued`. */
+  const roomInQueue = wakeup();
+  /** preparer → appender: `ready` was filled, or the preparer is done. */
+  const groupReady = wakeup();
+  /** appender → preparer: `ready` was taken. */
+  const readyTaken = wakeup();
   // While the store is failing, messages are held back (nak'ed until this time): that keeps the stream
-  // order without stopping the pull, so every delivery reaches handleGroup() or holdBack().
+  // order without stopping the pull, so every delivery reaches an appendMany or holdBack().
   let pausedUntil = 0;
-  /** Waiters of the puller for room in the queue: one at most (there is one puller). */
-  let roomFreed: () => void = () => undefined;
 
   /** Pulls batches into `queued` until stop(); rejects if NATS stays unreachable beyond its limit. */
   async function pull(): Promise<void> {
@@ -283,13 +347,7 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
           continue;
         }
         if (queued.length >= limits.fetchBatch) {
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, 1_000);
-            roomFreed = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
+          await roomInQueue.wait(1_000);
           continue;
         }
         try {
@@ -299,7 +357,7 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
           });
           for await (const message of batch) {
             queued.push(message);
-            notify();
+            arrived.wake();
           }
           failures = 0;
         } catch (error) {
@@ -316,27 +374,84 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
       }
     } finally {
       pullerDone = true;
-      notify();
+      arrived.wake();
     }
   }
 
-  /** Hands what has arrived (up to fetchBatch, in order) to handleGroup until the puller is done and drained. */
-  async function write(): Promise<void> {
+  /**
+   * Takes what has arrived (up to fetchBatch, in order) once the previous group has been taken by the
+   * appender, and prepares it while that one is appended; until the puller is done and `queued` drained.
+   */
+  async function prepareAll(): Promise<void> {
+    try {
+      while (!appenderFailed) {
+        if (ready !== undefined) {
+          await readyTaken.wait(1_000);
+          continue;
+        }
+        if (queued.length === 0) {
+          if (pullerDone) return;
+          await arrived.wait(1_000);
+          continue;
+        }
+        // The messages of one socket read reach `queued` one microtask apart: let them all arrive, so that
+        // a burst becomes one group rather than its first message and then the rest.
+        await yieldToIo();
+        const messages = queued.splice(0, limits.fetchBatch);
+        roomInQueue.wake();
+        ready = await prepare(messages);
+        groupReady.wake();
+      }
+    } finally {
+      preparerDone = true;
+      groupReady.wake();
+    }
+  }
+
+  /**
+   * Appends the prepared groups one at a time, in order, until the preparer is done and `ready` drained.
+   * A group's messages are settled after its commit. When it committed without a transient failure, that
+   * happens just after the next group's appendMany has been started, so that its acks (one NATS message
+   * each) go out during that append's round trips instead of before it; with no next group ready, at once.
+   * A group with a transient failure is settled before anything else: its naks set the pause that holds
+   * back what follows it.
+   */
+  async function appendAll(): Promise<void> {
+    /** The last group committed and not yet settled (never one with a transient failure). */
+    let committed: { group: PreparedGroup; outcomes: RecordOutcome[] } | undefined;
+    const settleCommitted = async (): Promise<void> => {
+      if (committed === undefined) return;
+      const { group, outcomes } = committed;
+      committed = undefined;
+      await settleGroup(group, outcomes);
+    };
     for (;;) {
-      if (queued.length === 0) {
-        if (pullerDone) return;
-        await nextSignal(1_000);
+      const group = ready;
+      if (group === undefined) {
+        if (committed !== undefined) {
+          await settleCommitted();
+          continue;
+        }
+        if (preparerDone) return;
+        await groupReady.wait(1_000);
         continue;
       }
-      const group = queued.splice(0, limits.fetchBatch);
-      roomFreed();
+      ready = undefined;
+      readyTaken.wake();
       const waitMs = Math.ceil(pausedUntil - performance.now());
       if (waitMs > 0) {
-        for (const message of group) await holdBack(message, waitMs);
+        await settleCommitted();
+        for (const message of group.messages) await holdBack(message, waitMs);
         continue;
       }
-      const delayMs = await handleGroup(group);
-      if (delayMs > 0) pausedUntil = performance.now() + delayMs;
+      // Starts the append (the store's synchronous checks and encoding run now, then its first query).
+      const appending = appendValidated(store, group.inputs);
+      await settleCommitted();
+      const outcomes = await appending;
+      if (outcomes.some((outcome) => outcome.kind === "transient")) {
+        const delayMs = await settleGroup(group, outcomes);
+        if (delayMs > 0) pausedUntil = performance.now() + delayMs;
+      } else committed = { group, outcomes };
     }
   }
 
@@ -360,19 +475,28 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
       if (stopping) return;
     }
     const pulling = pull();
-    // The writer always drains what was delivered, even when the puller failed: those messages are held
-    // by this consumer and would otherwise wait out their ack wait.
-    const writing = write().catch((error: unknown) => {
-      // A writer that cannot go on must not leave the puller taking deliveries nobody will settle.
+    // The preparer and the appender always drain what was delivered, even when the puller failed: those
+    // messages are held by this consumer and would otherwise wait out their ack wait.
+    const preparing = prepareAll().catch((error: unknown) => {
+      // A preparer that cannot go on stops the pull; the appender still drains the group already prepared.
       stopping = true;
-      roomFreed();
+      roomInQueue.wake();
       throw error;
     });
-    const [pulled, written] = await Promise.allSettled([pulling, writing]);
+    const appending = appendAll().catch((error: unknown) => {
+      // An appender that cannot go on must not leave the others taking deliveries nobody will settle.
+      stopping = true;
+      appenderFailed = true;
+      roomInQueue.wake();
+      readyTaken.wake();
+      throw error;
+    });
+    const [pulled, prepared, appended] = await Promise.allSettled([pulling, preparing, appending]);
     // Acks are fire-and-forget: push them out before reporting "stopped". If this fails the server
     // redelivers, and the store answers "duplicate".
     if (!nc.isClosed()) await nc.flush().catch(() => undefined);
-    if (written.status === "rejected") throw written.reason;
+    if (appended.status === "rejected") throw appended.reason;
+    if (prepared.status === "rejected") throw prepared.reason;
     if (pulled.status === "rejected") throw pulled.reason;
   }
 
@@ -385,7 +509,7 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
     async stop() {
       stopping = true;
       startupWaitOver();
-      roomFreed();
+      roomInQueue.wake();
       await done;
       logger.info({ stats }, "recorder stopped");
     },
