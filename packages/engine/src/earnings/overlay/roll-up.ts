@@ -35,6 +35,9 @@ export function rollUpOverlayLines(
   const plan = stretch.plan;
   const { scale, mode } = plan.rounding;
   const rateLabel = ratePct(component.rate);
+  // A plan change inside a payout period splits it between two stretches, each with its own line per
+  // report: the later stretches' ids name where they start, so ids stay unique within the quota period.
+  const stretchSuffix = stretch.index === 0 ? "" : `:from-${stretch.from}`;
   for (const group of groupsOf(builder, stretch, items)) {
     let credit = ZERO;
     const creditLabels: string[] = [];
@@ -60,7 +63,7 @@ export function rollUpOverlayLines(
       amount: capped.earning,
       plan,
       component: component.id,
-      sourceKey: `report:${group.reportId}:${group.depth}:${group.period}`,
+      sourceKey: `report:${group.reportId}:${group.depth}:${group.period}${stretchSuffix}`,
       businessDate: last.date,
       sources,
       inputs: {

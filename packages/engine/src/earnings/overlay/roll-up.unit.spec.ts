@@ -130,6 +130,28 @@ describe("overlay lines per report", () => {
     ]);
   });
 
+  it("a plan change inside a payout period gives each plan version its own line per report", () => {
+    const s = new Scenario();
+    const mgr = (rate: string) =>
+      planDefinition([{ kind: "overlay", id: "overlay", name: "Team overlay", rate, lines: "per_report" }]);
+    s.given(
+      s.rep("ana", { managerId: "max" }),
+      s.rep("max"),
+      s.plan("mgr", mgr("0.01"), 1),
+      s.plan("mgr", mgr("0.02"), 2),
+      s.assign("max", "mgr", "2020-01-01", "2026-01-15", 1),
+      s.assign("max", "mgr", "2026-01-16", null, 2),
+      s.deal("D1", "1000", "2026-01-10"),
+      s.deal("D2", "1000", "2026-01-20"),
+    );
+    const max = s.when("max", "2026-Q1");
+    expect(lines(max, ["overlay"])).toEqual([
+      "overlay:report:ana:1:2026-01=10",
+      "overlay:report:ana:1:2026-01:from-2026-01-16=20",
+    ]);
+    expect(max.entries.map((e) => e.period)).toEqual(["2026-01", "2026-01"]);
+  });
+
   it("is refused with pay on collection, naming the field and the rule", () => {
     const result = parsePlanDefinition(
       planDefinition([overlay("per_report")], { paymentTiming: { kind: "on_collection" } }),
