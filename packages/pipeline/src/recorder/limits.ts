@@ -25,15 +25,6 @@ export interface RecorderLimits {
   readonly nakDelayBaseMs: number;
   readonly nakDelayMaxMs: number;
   /**
-   * How long past its nak delay the recorder waits for a nak'ed message to come back while it holds back
-   * every later one (to keep the stream order), before it gives up on it (another instance of a shared
-   * consumer got it, or it was deleted from the stream) and records the later ones without it. Short enough
-   * that a message held back behind it keeps deliveries to spare (with the default nak delays, one held
-   * from its first delivery reaches its fifth, the service's default last, no sooner than 7.5 s later), long
-   * enough to cover a redelivery that is late by a pull and an append or two.
-   */
-  readonly owedWaitMs: number;
-  /**
    * Unacknowledged messages the server lets this consumer hold. Three times fetchBatch, the recorder's
    * pipeline: one batch being committed, the next one being validated (or validated and waiting), and one
    * pulled ahead of both. After a crash the recorder waits one ack wait before pulling, so the
@@ -54,7 +45,6 @@ export const DEFAULT_RECORDER_LIMITS: RecorderLimits = {
   backoffMs: [30_000, 60_000, 120_000],
   nakDelayBaseMs: 500,
   nakDelayMaxMs: 30_000,
-  owedWaitMs: 5_000,
   maxAckPending: 1_500,
   maxConsecutiveFetchFailures: 120,
   fetchRetryDelayMs: 1_000,
@@ -85,8 +75,6 @@ export function recorderLimits(overrides: Partial<RecorderLimits> = {}): Recorde
   if (!positive.every((n) => Number.isInteger(n) && n >= 1)) {
     throw new RangeError("recorder limits must be positive integers");
   }
-  if (!Number.isInteger(limits.owedWaitMs) || limits.owedWaitMs < 0)
-    throw new RangeError("owedWaitMs must be a non-negative integer");
   if (limits.fetchExpiresMs < 1_000)
     throw new RangeError("fetchExpiresMs must be at least 1000 (a NATS minimum)");
   // NATS: the first backoff value replaces ack_wait, and max_deliver must exceed the number of backoff values.
@@ -110,18 +98,4 @@ export function recorderLimits(overrides: Partial<RecorderLimits> = {}): Recorde
 export function nakDelayMs(limits: RecorderLimits, deliveryCount: number): number {
   const exponent = Math.min(Math.max(deliveryCount - 1, 0), 20);
   return Math.min(limits.nakDelayBaseMs * 2 ** exponent, limits.nakDelayMaxMs);
-}
-
-/**
- * How much later than asked the server may redeliver a message nak'ed with a delay on its delivery
- * `deliveryCount`. nats-server (2.9, the one the tests run on) dates a nak delay from "one ack wait ago",
- * but when the consumer has a backoff it compares that date with backoff[redeliveries so far] instead of the
- * ack wait: from the second delivery on, the message comes back backoff[n] - ackWait later than asked (30 s,
- * then 90 s, with the default limits). The recorder waits that long for an owed message before giving up.
- */
-export function nakLatenessMs(limits: RecorderLimits, deliveryCount: number): number {
-  const { backoffMs, ackWaitMs } = limits;
-  if (backoffMs.length === 0) return 0;
-  const index = Math.min(Math.max(deliveryCount - 1, 0), backoffMs.length - 1);
-  return Math.max(0, (backoffMs[index] ?? ackWaitMs) - ackWaitMs);
 }

@@ -1,6 +1,6 @@
 import { MAX_APPEND_BATCH } from "@icm/event-store";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_RECORDER_LIMITS, nakDelayMs, nakLatenessMs, recorderLimits } from "./limits.js";
+import { DEFAULT_RECORDER_LIMITS, nakDelayMs, recorderLimits } from "./limits.js";
 
 describe("recorder limits", () => {
   it("derives a backoff that starts at the ack wait and fits under max deliver (NATS rules)", () => {
@@ -19,8 +19,6 @@ describe("recorder limits", () => {
     );
     expect(() => recorderLimits({ fetchBatch: 0 })).toThrow("positive integers");
     expect(() => recorderLimits({ fetchExpiresMs: 500 })).toThrow("at least 1000");
-    expect(() => recorderLimits({ owedWaitMs: -1 })).toThrow("owedWaitMs must be a non-negative integer");
-    expect(recorderLimits({ owedWaitMs: 0 }).owedWaitMs).toBe(0);
     expect(() => recorderLimits({ fetchBatch: MAX_APPEND_BATCH + 1 })).toThrow("one appendMany per batch");
     expect(() => recorderLimits({ fetchBatch: 100, maxAckPending: 10 })).toThrow(
       "maxAckPending must be at least fetchBatch",
@@ -30,12 +28,5 @@ describe("recorder limits", () => {
   it("doubles the nak delay per delivery, up to the cap", () => {
     const limits = recorderLimits({ nakDelayBaseMs: 500, nakDelayMaxMs: 3_000 });
     expect([1, 2, 3, 4, 5].map((n) => nakDelayMs(limits, n))).toEqual([500, 1_000, 2_000, 3_000, 3_000]);
-  });
-
-  it("knows how late the server brings back a nak'ed message when the consumer has a backoff", () => {
-    const limits = recorderLimits({ ackWaitMs: 30_000 });
-    expect(limits.backoffMs).toEqual([30_000, 60_000, 120_000]);
-    expect([1, 2, 3, 4].map((n) => nakLatenessMs(limits, n))).toEqual([0, 30_000, 90_000, 90_000]);
-    expect(nakLatenessMs(recorderLimits({ backoffMs: [] }), 3)).toBe(0);
   });
 });

@@ -145,25 +145,6 @@ export function validateInput(
   });
 }
 
-/**
- * The first `count` inputs of a group (the part of it that may be appended now; see the recorder's owed
- * sequences): the same objects for a whole group, else copies of the prefixes.
- */
-export function inputsBefore(inputs: ValidatedInputs, count: number): ValidatedInputs {
-  if (count >= inputs.outcomes.length) return inputs;
-  // `valid` is in input order: its entries below `count` are a prefix of it.
-  let validCount = 0;
-  for (const { index } of inputs.valid) {
-    if (index >= count) break;
-    validCount += 1;
-  }
-  return {
-    outcomes: inputs.outcomes.slice(0, count),
-    valid: inputs.valid.slice(0, validCount),
-    items: inputs.items.slice(0, validCount),
-  };
-}
-
 /** Marks input `index` as refused before validation (e.g. a message body that is not JSON). */
 export function refuseInput(into: ValidatedInputs, index: number, outcome: RecordOutcome): void {
   into.outcomes[index] = outcome;

