@@ -444,7 +444,7 @@ export class IcmWorkspace {
     if (date === undefined) return facts.everReportsOf(managerId);
     return facts
       .repIds()
-      .filter((repId) => repId !== managerId && facts.hierarchy.chainOn(repId, date).includes(managerId))
+      .filter((repId) => this.isInTeam(managerId, repId, date))
       .sort();
   }
 
