@@ -112,7 +112,8 @@ const dealArb = fc.record({
     ["0.33334", "0.33333", "0.33333"],
   ),
   firstRep: fc.integer({ min: 0, max: 2 }),
-  cancelAfterDays: fc.option(fc.integer({ min: 1, max: 150 }), { nil: undefined }),
+  /** Negative: a cancellation dated before the close date (bad data the engine must still handle). */
+  cancelAfterDays: fc.option(fc.integer({ min: -60, max: 150 }), { nil: undefined }),
   /** Amend the amount to this percentage of the original. */
   amendPercent: fc.option(fc.integer({ min: 50, max: 150 }), { nil: undefined }),
   payments: fc.array(

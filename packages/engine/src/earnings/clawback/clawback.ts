@@ -20,13 +20,28 @@ export type ClawbackStatus =
       readonly daysAfterClose: number;
       readonly source: SourceRef;
     }
-  /** Cancelled inside the window, original rate: the deal's own lines are reversed on the cancel date. */
+  /**
+   * Cancelled inside the window, original rate: the deal's own lines are reversed on `reversalDate`, the
+   * cancel date, or the deal's own date when the cancellation is dated before it: a reversal never comes
+   * before what it reverses (docs/earnings-decisions.md).
+   */
   | {
       readonly kind: "original_rate";
       readonly cancelDate: string;
+      readonly reversalDate: string;
       readonly daysAfterClose: number;
       readonly source: SourceRef;
     };
+
+/** Trace text for a reversal moved from an early cancel date to the deal's date (empty otherwise). */
+export function reversalDateNote(status: {
+  readonly cancelDate: string;
+  readonly reversalDate: string;
+}): string {
+  return status.reversalDate === status.cancelDate
+    ? ""
+    : `; the cancellation is dated before the deal, so the reversal is dated ${status.reversalDate}`;
+}
 
 /**
  * How a cancellation affects a deal under a plan. Days after close = calendar days from the deal's
@@ -47,7 +62,9 @@ export function clawbackStatus(
   const policy = plan.clawback;
   if (policy === undefined || daysAfterClose > policy.windowDays)
     return { kind: "kept", cancelDate, daysAfterClose, source };
-  return { kind: policy.method, cancelDate, daysAfterClose, source };
+  if (policy.method === "recompute") return { kind: "recompute", cancelDate, daysAfterClose, source };
+  const reversalDate = cancelDate < businessDate ? businessDate : cancelDate;
+  return { kind: "original_rate", cancelDate, reversalDate, daysAfterClose, source };
 }
 
 /**
@@ -69,7 +86,7 @@ export function reversalSpecs(
       plan,
       ...(line.trace.component === undefined ? {} : { component: line.trace.component }),
       sourceKey: `${sourceKey}/${line.kind}`,
-      businessDate: status.cancelDate,
+      businessDate: status.reversalDate,
       ...(line.dealId === undefined ? {} : { dealId: line.dealId }),
       ...(line.trace.band === undefined ? {} : { band: line.trace.band }),
       sources: [
@@ -85,7 +102,7 @@ export function reversalSpecs(
         daysAfterClose: String(status.daysAfterClose),
       },
       arithmetic: `−(${num(line.amount)})`,
-      explanation: `Deal ${line.dealId ?? "?"} cancelled on ${status.cancelDate}, ${status.daysAfterClose} days after close (within the ${plan.clawback?.windowDays ?? 0}-day window): reverses its ${line.kind.replace("_", "-")} line at the original rate`,
+      explanation: `Deal ${line.dealId ?? "?"} cancelled on ${status.cancelDate}, ${status.daysAfterClose} days after close (within the ${plan.clawback?.windowDays ?? 0}-day window): reverses its ${line.kind.replace("_", "-")} line at the original rate${reversalDateNote(status)}`,
     });
   }
   return specs;

@@ -62,6 +62,22 @@ describe("clawback at the original rate", () => {
     expect(total(result.entries.filter((e) => e.dealId === "D2"))).toBe("0");
   });
 
+  it("a cancellation dated before the deal's close reverses on the close date, never in an earlier period", () => {
+    // Bad data (the CRM backdated the cancellation), but it must not put a negative line in a month the
+    // deal had not happened yet: the reversal is dated on the deal's own date and says why.
+    const s = scenario("original_rate");
+    s.given(s.cancel("D3", "2026-02-20"));
+    const result = s.when("ana", "2026-Q1");
+    expect(lines(result, ["clawback"])).toEqual(["clawback:D3=-9000"]);
+    const clawback = result.entries.find((e) => e.kind === "clawback");
+    expect(clawback?.businessDate).toBe("2026-03-10");
+    expect(clawback?.period).toBe("2026-03");
+    expect(clawback?.trace.inputs.daysAfterClose).toBe("0");
+    expect(clawback?.trace.explanation).toContain("cancelled on 2026-02-20");
+    expect(clawback?.trace.explanation).toContain("the reversal is dated 2026-03-10");
+    expect(total(result.entries.filter((e) => e.dealId === "D3"))).toBe("0");
+  });
+
   it("outside the window (one day late) nothing is reversed; exactly at the window it is", () => {
     const late = scenario("original_rate");
     late.given(late.cancel("D2", "2026-04-21"));

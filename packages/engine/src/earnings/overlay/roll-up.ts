@@ -2,6 +2,7 @@ import { Decimal } from "@icm/events";
 import type { CompiledOverlay, SourceRef } from "../../facts/index.js";
 import type { EarningsBuilder } from "../builder.js";
 import type { EarningsCapLimiter } from "../cap/earnings-cap.js";
+import { reversalDateNote } from "../clawback/clawback.js";
 import { num, numOfFixed, ratePct, roundAt } from "../format.js";
 import type { PlanStretch } from "../segments.js";
 import { type OverlayItem, overlayAmount } from "./overlay.js";
@@ -90,7 +91,7 @@ export function rollUpOverlayLines(
         plan,
         component: component.id,
         sourceKey: `deal:${item.deal.dealId}:${group.reportId}:${group.depth}/overlay`,
-        businessDate: status.cancelDate,
+        businessDate: status.reversalDate,
         dealId: item.deal.dealId,
         sources: [...item.sources, status.source],
         inputs: {
@@ -102,7 +103,7 @@ export function rollUpOverlayLines(
           daysAfterClose: String(status.daysAfterClose),
         },
         arithmetic: `−(${num(entry.amount)} × ${creditLabel} / ${num(credit)}) = ${num(share.negated())}`,
-        explanation: `Deal ${item.deal.dealId} cancelled on ${status.cancelDate}, ${status.daysAfterClose} days after close (within the ${plan.clawback?.windowDays ?? 0}-day window): takes back its share of the overlay line on ${group.reportId}'s deals at the original rate`,
+        explanation: `Deal ${item.deal.dealId} cancelled on ${status.cancelDate}, ${status.daysAfterClose} days after close (within the ${plan.clawback?.windowDays ?? 0}-day window): takes back its share of the overlay line on ${group.reportId}'s deals at the original rate${reversalDateNote(status)}`,
       });
     }
   }
