@@ -32,7 +32,8 @@ export interface CalculatorPorts {
   readonly facts: Facts;
   /** The log position a key stands for. */
   readonly resolve: (key: PositionKey) => number;
-  readonly ledgerAt: (repId: string, key: PositionKey) => RepLedger;
+  /** The rep's ledger; with `periodId`, one that may leave out quota periods no statement up to it needs. */
+  readonly ledgerAt: (repId: string, key: PositionKey, periodId?: string) => RepLedger;
   readonly exceptionsAt: (key: PositionKey) => readonly CalculationException[];
   /** Facts recorded for the rep in (afterPosition, throughPosition], with the quota periods each touched. */
   readonly lateFactsOf: (
@@ -57,7 +58,11 @@ export class StatementCalculator {
     // Compute the uncached earlier periods of the chain oldest first, so that carrying a balance never
     // recurses more than one period deep, however long the rep's history.
     const calendar = this.ports.facts.calendar(this.ports.resolve(key));
-    const chainStart = this.chainStart(repId, this.ports.ledgerAt(repId, key), this.ports.resolve(key));
+    const chainStart = this.chainStart(
+      repId,
+      this.ports.ledgerAt(repId, key, periodId),
+      this.ports.resolve(key),
+    );
     const pending: Period[] = [];
     if (chainStart !== undefined) {
       for (
@@ -104,7 +109,7 @@ export class StatementCalculator {
       const frozen = this.statement(repId, periodId, close.throughPosition);
       return { ...frozen, closed: { eventId: close.eventId, position: close.position } };
     }
-    const ledger = this.ports.ledgerAt(repId, key);
+    const ledger = this.ports.ledgerAt(repId, key, periodId);
     const chainStart = this.chainStart(repId, ledger, position);
     const previous = previousPeriod(calendar, period);
     const hasPrevious = chainStart !== undefined && previous.start >= chainStart;

@@ -22,7 +22,13 @@ import { type PlanRef, type Statement, statementDigest } from "../statement/inde
 import { ENGINE_VERSION } from "../version.js";
 import { type PositionKey, StatementCalculator } from "./calculator.js";
 import { periodExceptionsFrom } from "./exceptions.js";
-import { buildRepLedger, defaultEarningsSource, type EarningsSource, type RepLedger } from "./rep-ledger.js";
+import {
+  buildRepLedger,
+  defaultEarningsSource,
+  type EarningsSource,
+  ledgerCovers,
+  type RepLedger,
+} from "./rep-ledger.js";
 
 export interface EngineOptions {
   /**
@@ -35,6 +41,11 @@ export interface EngineOptions {
    * that never asks what-if passes false: the events are ~0.5 GiB of heap at 1.36M events.
    */
   readonly keepLog?: boolean;
+  /**
+   * Build a statement's ledger only through the quota periods it can need (default true; see
+   * `buildRepLedger`). False builds every ledger whole: the reference the horizon law compares with.
+   */
+  readonly ledgerHorizons?: boolean;
 }
 
 export interface AsOfOptions {
@@ -147,9 +158,11 @@ export class Engine {
   private readonly calculator: StatementCalculator;
   private readonly latestRepCacheSize: number;
   private readonly keepLog: boolean;
+  private readonly ledgerHorizons: boolean;
 
   constructor(options: EngineOptions = {}) {
     this.keepLog = options.keepLog ?? true;
+    this.ledgerHorizons = options.ledgerHorizons ?? true;
     const size = options.latestRepCacheSize ?? MAX_LATEST_LEDGER_REPS;
     if (!Number.isSafeInteger(size) || size < 1)
       throw new RangeError(`latestRepCacheSize must be a whole number ≥ 1, got ${size}`);
@@ -158,7 +171,8 @@ export class Engine {
     this.calculator = new StatementCalculator({
       facts: this.facts,
       resolve: (key) => (key === "L" ? this.facts.lastPosition : key),
-      ledgerAt: (repId, key) => this.ledgerAt(repId, key),
+      ledgerAt: (repId, key, periodId) =>
+        this.ledgerAt(repId, key, periodId === undefined ? undefined : this.horizonFor(periodId, key)),
       exceptionsAt: (key) => this.stageOneExceptionsAt(key === "L" ? this.facts.lastPosition : key),
       lateFactsOf: (repId, after, through) => this.touchesBetween(repId, after, through),
       cacheGet: (repId, periodId, key) =>
@@ -440,7 +454,8 @@ export class Engine {
     return key === "L" ? this.facts.lastPosition : key;
   }
 
-  private ledgerAt(repId: string, key: PositionKey): RepLedger {
+  /** The rep's ledger as of `key`; with a horizon it may leave out quota periods starting after it. */
+  private ledgerAt(repId: string, key: PositionKey, horizon?: string): RepLedger {
     // Nothing recorded after `key` touched this rep: its ledger as of `key` is its latest ledger. This is
     // what makes freezing a close cheap (the close is usually computed through the position just before it).
     if (
@@ -448,24 +463,41 @@ export class Engine {
       key >= this.lastCompanyWidePosition &&
       key >= (this.touches.get(repId)?.positions.at(-1) ?? -1)
     ) {
-      return this.ledgerAt(repId, "L");
+      return this.ledgerAt(repId, "L", horizon);
     }
     if (key === "L") {
       const latest = this.latestOf(repId);
-      if (latest.ledger !== undefined) return latest.ledger;
-      const ledger = buildRepLedger(this.facts, repId, this.resolve(key), (rep, qp, through) =>
-        this.earnings(rep, qp, through, key),
+      if (latest.ledger !== undefined && ledgerCovers(latest.ledger, horizon)) return latest.ledger;
+      const ledger = buildRepLedger(
+        this.facts,
+        repId,
+        this.resolve(key),
+        (rep, qp, through) => this.earnings(rep, qp, through, key),
+        horizon,
       );
       latest.ledger = ledger;
       return ledger;
     }
     const cached = this.historicLedgers.get(`${repId}|${key}`);
-    if (cached !== undefined) return cached;
-    const ledger = buildRepLedger(this.facts, repId, this.resolve(key), (rep, qp, through) =>
-      this.earnings(rep, qp, through, key),
+    if (cached !== undefined && ledgerCovers(cached, horizon)) return cached;
+    const ledger = buildRepLedger(
+      this.facts,
+      repId,
+      this.resolve(key),
+      (rep, qp, through) => this.earnings(rep, qp, through, key),
+      horizon,
     );
     boundedSet(this.historicLedgers, `${repId}|${key}`, ledger);
     return ledger;
+  }
+
+  /**
+   * The last business date whose quota periods a statement of `periodId` (and of the periods before it,
+   * whose balances it carries) can need: the period's end. Undefined: the whole ledger.
+   */
+  private horizonFor(periodId: string, key: PositionKey): string | undefined {
+    if (!this.ledgerHorizons) return undefined;
+    return parsePeriodId(this.facts.calendar(this.resolve(key)), periodId).end;
   }
 
   private earnings(

@@ -30,6 +30,11 @@ export interface RepLedger {
   readonly lineIndex: ReadonlyMap<LedgerEntry, number>;
   /** Periods named by the lines, parsed once. */
   readonly periods: ReadonlyMap<string, Period>;
+  /**
+   * Start of the first quota period left out by a horizon (see `buildRepLedger`); undefined when every
+   * quota period is in. The ledger answers for any horizon before this date.
+   */
+  readonly firstLeftOutStart: string | undefined;
 }
 
 /** Computes stage-1 earnings of one quota period; the engine memoizes it per (rep, quota period, revision). */
@@ -47,17 +52,33 @@ export function defaultEarningsSource(facts: Facts): EarningsSource {
 /**
  * Builds a rep's ledger as of `throughPosition`: every quota period's earnings lines (D1's stage 1), then the
  * payment-timing lines of each plan (holdbacks and releases).
+ *
+ * With a `horizon` (a business date), only the quota periods starting on or before it: the statements of
+ * payout periods ending by the horizon need no other. A quota period's lines are dated inside it or later
+ * (deals, adjustments, overlays, holdback and collection releases; a clawback on the later of the cancel
+ * and close dates), so nothing left out could land in those statements; a law compares the two. A close of an
+ * early quarter in a long log then computes that quarter, not every later one.
  */
 export function buildRepLedger(
   facts: Facts,
   repId: string,
   throughPosition: number,
   earnings: EarningsSource,
+  horizon?: string,
 ): RepLedger {
   const calendar = facts.calendar(throughPosition);
-  const quotaPeriods = quotaPeriodsOf(facts, repId, throughPosition).map((qp) =>
-    earnings(repId, qp, throughPosition),
-  );
+  let firstLeftOutStart: string | undefined;
+  const quotaPeriods: QuotaPeriodEarnings[] = [];
+  for (const qp of quotaPeriodsOf(facts, repId, throughPosition)) {
+    if (horizon !== undefined) {
+      const start = parsePeriodId(calendar, qp).start;
+      if (start > horizon) {
+        if (firstLeftOutStart === undefined || start < firstLeftOutStart) firstLeftOutStart = start;
+        continue;
+      }
+    }
+    quotaPeriods.push(earnings(repId, qp, throughPosition));
+  }
   const earned: LedgerEntry[] = [];
   // No push(...spread): a VP's quota period has hundreds of thousands of overlay lines, and spreading
   // them as call arguments overflows the stack (seen at 10,000 reps / 1M deals).
@@ -99,7 +120,14 @@ export function buildRepLedger(
     linesByPeriod,
     lineIndex,
     periods,
+    firstLeftOutStart,
   };
+}
+
+/** Whether `ledger` holds every quota period a ledger built with `horizon` (undefined: all) would. */
+export function ledgerCovers(ledger: RepLedger, horizon: string | undefined): boolean {
+  if (ledger.firstLeftOutStart === undefined) return true;
+  return horizon !== undefined && horizon < ledger.firstLeftOutStart;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { type DomainEvent, makeEvent, parseEventOrThrow } from "@icm/events";
 import { DEFAULT_CALENDAR, nextPeriod, periodContaining } from "../calendar/index.js";
-import { Engine } from "../engine/index.js";
+import { Engine, type EngineOptions } from "../engine/index.js";
 import type { RecordedDomainEvent } from "../facts/index.js";
 import { statementDigest } from "../statement/index.js";
 import type { Organisation } from "./organisation.js";
@@ -10,8 +10,8 @@ export function record(events: readonly DomainEvent[], from = 1): RecordedDomain
   return events.map((event, i) => ({ globalPosition: from + i, event }));
 }
 
-export function engineOf(log: readonly RecordedDomainEvent[]): Engine {
-  const engine = new Engine();
+export function engineOf(log: readonly RecordedDomainEvent[], options: EngineOptions = {}): Engine {
+  const engine = new Engine(options);
   engine.applyAll(log);
   return engine;
 }
