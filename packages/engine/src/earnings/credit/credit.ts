@@ -38,6 +38,7 @@ export type CreditResult =
     };
 
 const ONE = new Decimal(1);
+const NO_INPUTS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** The deal's shares must sum to exactly 1: anything else is an exception and nobody is credited. */
 export function splitsSumToOne(deal: DealState): boolean {
@@ -63,6 +64,8 @@ export function creditDeal(
   businessDate: string,
   fx: FxRates,
   throughPosition: number,
+  /** False leaves `inputs` empty: a per-report overlay line shows each deal's arithmetic, not its inputs. */
+  withInputs = true,
 ): CreditResult {
   if (!splitsSumToOne(deal)) {
     const sum = deal.splits.reduce((acc, s) => acc.plus(s.share), new Decimal(0));
@@ -114,18 +117,22 @@ export function creditDeal(
   }
   if (!share.equals(ONE)) arithmetic += ` × ${num(share.times(100))}% = ${num(credit)}`;
   const creditText = credit.toFixed();
-  const inputs: Record<string, string> = {
-    dealAmount: deal.amount.toFixed(),
-    dealCurrency: deal.currency,
-    measureUnrounded: converted.amount.toFixed(),
-    measureRounded: measureTotal.toFixed(),
-    share: share.toFixed(),
-    creditRounded: creditText,
-  };
-  if (deal.margin !== undefined) inputs.dealMargin = deal.margin.toFixed();
-  if (converted.quote !== undefined) {
-    inputs.fxRate = converted.quote.rate.toFixed();
-    inputs.fxEffectiveDate = converted.quote.effectiveDate;
+  let inputs: Readonly<Record<string, string>> = NO_INPUTS;
+  if (withInputs) {
+    const full: Record<string, string> = {
+      dealAmount: deal.amount.toFixed(),
+      dealCurrency: deal.currency,
+      measureUnrounded: converted.amount.toFixed(),
+      measureRounded: measureTotal.toFixed(),
+      share: share.toFixed(),
+      creditRounded: creditText,
+    };
+    if (deal.margin !== undefined) full.dealMargin = deal.margin.toFixed();
+    if (converted.quote !== undefined) {
+      full.fxRate = converted.quote.rate.toFixed();
+      full.fxEffectiveDate = converted.quote.effectiveDate;
+    }
+    inputs = full;
   }
   return {
     ok: true,

@@ -33,6 +33,9 @@ export function overlayItems(
   overlay: CompiledOverlay,
   through: number,
 ): OverlayItem[] {
+  // A per-report line names each deal's credit arithmetic, not its inputs: skip building them (every
+  // report's deal is credited again for each manager above it, so this is hot).
+  const withInputs = overlay.lines !== "per_report";
   const managerId = builder.repId;
   const items: OverlayItem[] = [];
   const maxDepth = overlay.maxDepth;
@@ -45,7 +48,7 @@ export function overlayItems(
       const chain = facts.hierarchy.chainOn(reportId, date, maxDepth, through);
       const index = chain.indexOf(managerId);
       if (index < 0) continue;
-      const result = creditDeal(deal, reportId, stretch.plan, date, facts.fx, through);
+      const result = creditDeal(deal, reportId, stretch.plan, date, facts.fx, through, withInputs);
       if (!result.ok) {
         // Bad splits are the report's exception; a missing FX rate into the manager's currency is the manager's.
         if (result.code === "missing_fx_rate") {
