@@ -1,3 +1,4 @@
+import type { EventStore } from "@icm/event-store";
 import { createPostgresEventStore, type SqlEventStore } from "@icm/event-store-sql";
 import {
   createDeadLetterStore,
@@ -19,6 +20,17 @@ import { publishInputs } from "./publish.js";
 import { mixInputs, waitFor } from "./support.js";
 
 const logger = pino({ level: "error" });
+
+/** The event ids of a log, in log order. */
+async function logEventIds(store: EventStore): Promise<string[]> {
+  const ids: string[] = [];
+  for (let after = 0; ; ) {
+    const page = await store.readAll({ after, limit: 5_000 });
+    ids.push(...page.events.map((e) => e.eventId));
+    after = page.checkpoint;
+    if (page.isEnd) return ids;
+  }
+}
 
 await describeWith(
   ["nats", "postgres"],
@@ -84,7 +96,7 @@ await describeWith(
       await projector.stop();
       await recorder.stop();
       process.stderr.write(
-        `[e2e] NATS path: 10,000 inputs published, recorded and projected in ${Math.round(performance.now() - started)} ms\n`,
+        `[e2e] NATS path: 10,000 inputs published, recorded and projected in ${Math.round(performance.now() - started)} ms (recorder: ${recorder.stats.redeliveries} redeliveries)\n`,
       );
       // The embedded path gets the very same inputs, in publication order.
       started = performance.now();
@@ -101,16 +113,19 @@ await describeWith(
         );
 
         // Every valid event exactly once.
-        const recorded: string[] = [];
-        for (let after = 0; ; ) {
-          const page = await store.readAll({ after, limit: 5_000 });
-          recorded.push(...page.events.map((e) => e.eventId));
-          after = page.checkpoint;
-          if (page.isEnd) break;
-        }
+        const recorded = await logEventIds(store);
         expect(recorded.length).toBe(9_300);
         expect(new Set(recorded)).toEqual(new Set(valid.map((e) => e.eventId)));
         expect((await store.verifyChain()).ok).toBe(true);
+        // In stream order: the same log as the embedded path's (publication order, each event where it first
+        // occurs). The digests below catch a reorder only when it crosses an order-sensitive pair (a deal's
+        // cancellation recorded before its close); this catches every one.
+        const embeddedLog = await logEventIds(embedded.store);
+        const firstDifference = recorded.findIndex((eventId, i) => eventId !== embeddedLog[i]);
+        expect(
+          firstDifference,
+          `log position ${firstDifference + 1}: ${recorded[firstDifference]} via NATS, ${embeddedLog[firstDifference]} embedded (recorder: ${JSON.stringify(recorder.stats)})`,
+        ).toBe(-1);
 
         // Every invalid one in dead letters, verbatim, with the reason and the field.
         const letters = await deadLetters.list({ limit: 10_000, source: "recorder" });

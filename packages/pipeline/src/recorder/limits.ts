@@ -17,11 +17,25 @@ export interface RecorderLimits {
   readonly fetchExpiresMs: number;
   /** Time a delivered message may stay unacknowledged before the server redelivers it. */
   readonly ackWaitMs: number;
-  /** Deliveries per message. The last one that still fails transiently goes to dead letters. */
+  /**
+   * Deliveries per message (the server's bound). A failed append is retried in place (appendAttempts), so
+   * deliveries grow only with restarts and hand-backs on stop; one handed back on its last delivery goes to
+   * dead letters instead.
+   */
   readonly maxDeliver: number;
   /** Redelivery delays after an ack-wait timeout (the first one is the ack wait itself). */
   readonly backoffMs: readonly number[];
-  /** Delay before a message nak'ed for a transient store error comes back: base × 2^(delivery-1), capped. */
+  /**
+   * Appends of one group, per delivery, when the store fails transiently (the whole appendMany fails: the
+   * database unreachable). The group is retried in place, after a pause of nakDelayMs(attempt), with nothing
+   * behind it appended meanwhile; when its attempts are used up its events go to dead letters with the store
+   * error. With the default delays, 12 attempts wait about 3 minutes in all.
+   */
+  readonly appendAttempts: number;
+  /**
+   * Pause before the next attempt at a failed append, and delay of a nak: base × 2^(n-1), capped (n: the
+   * attempt, or the delivery).
+   */
   readonly nakDelayBaseMs: number;
   readonly nakDelayMaxMs: number;
   /**
@@ -43,6 +57,7 @@ export const DEFAULT_RECORDER_LIMITS: RecorderLimits = {
   ackWaitMs: 30_000,
   maxDeliver: 10,
   backoffMs: [30_000, 60_000, 120_000],
+  appendAttempts: 12,
   nakDelayBaseMs: 500,
   nakDelayMaxMs: 30_000,
   maxAckPending: 1_500,
@@ -68,6 +83,7 @@ export function recorderLimits(overrides: Partial<RecorderLimits> = {}): Recorde
     limits.fetchBatch,
     limits.ackWaitMs,
     limits.maxDeliver,
+    limits.appendAttempts,
     limits.nakDelayBaseMs,
     limits.maxAckPending,
     limits.maxConsecutiveFetchFailures,

@@ -18,6 +18,7 @@ describe("recorder limits", () => {
       "maxDeliver (2) must exceed",
     );
     expect(() => recorderLimits({ fetchBatch: 0 })).toThrow("positive integers");
+    expect(() => recorderLimits({ appendAttempts: 0 })).toThrow("positive integers");
     expect(() => recorderLimits({ fetchExpiresMs: 500 })).toThrow("at least 1000");
     expect(() => recorderLimits({ fetchBatch: MAX_APPEND_BATCH + 1 })).toThrow("one appendMany per batch");
     expect(() => recorderLimits({ fetchBatch: 100, maxAckPending: 10 })).toThrow(
@@ -28,5 +29,14 @@ describe("recorder limits", () => {
   it("doubles the nak delay per delivery, up to the cap", () => {
     const limits = recorderLimits({ nakDelayBaseMs: 500, nakDelayMaxMs: 3_000 });
     expect([1, 2, 3, 4, 5].map((n) => nakDelayMs(limits, n))).toEqual([500, 1_000, 2_000, 3_000, 3_000]);
+  });
+
+  it("by default, retries a failed append for minutes (a database restart), not seconds, before dead letters", () => {
+    const limits = recorderLimits();
+    let pausesMs = 0;
+    for (let attempt = 1; attempt < limits.appendAttempts; attempt += 1)
+      pausesMs += nakDelayMs(limits, attempt);
+    expect(pausesMs).toBeGreaterThanOrEqual(2 * 60_000);
+    expect(pausesMs).toBeLessThanOrEqual(5 * 60_000);
   });
 });

@@ -6,6 +6,7 @@ import { type DeadLetterStore, deadLetterAt } from "../dead-letter/store.js";
 import { defaultValidator, type EventValidator } from "../ingest/validator.js";
 import type { NatsTopology } from "../nats/topology.js";
 import { nakDelayMs, type RecorderLimits, recorderLimits } from "./limits.js";
+import { messagePuller } from "./pull.js";
 import {
   appendValidated,
   decodeBody,
@@ -40,8 +41,10 @@ export interface RecorderStats {
   deadLettered: number;
   /** Deliveries the server marked as redelivered (ack wait expired, nak, or a recorder restart). */
   redeliveries: number;
-  /** Store errors answered with a delayed nak. */
+  /** Messages whose append failed for a transient store error (the store unreachable), once per attempt. */
   transientFailures: number;
+  /** appendMany calls made again for a group after a transient store failure (in place, nothing nak'ed). */
+  appendRetries: number;
   fetchFailures: number;
 }
 
@@ -148,10 +151,12 @@ interface PreparedGroup {
  * the puller fetches the next batch, the preparer decodes and validates the group after the one being
  * appended, and the appender commits one group at a time and then settles its messages in order. At most
  * three groups are delivered and unacknowledged (maxAckPending, 3 × fetchBatch, bounds it on the server).
- * A transient store error naks the message (and the rest of its group, and what is held back after it, to
- * keep the order) with a growing delay; an event that can never be recorded is written to dead letters with
- * its reason and then terminated. Nothing is dropped silently: if even the dead-letter write fails, the
- * message is nak'ed and comes back.
+ * A transient store error (the whole appendMany failed) is retried in place: the same group again after a
+ * growing pause, while nothing is pulled and nothing behind it is appended, so each stream's events reach
+ * the log in stream order (nothing is nak'ed and redelivered out of order); after its attempts it goes to
+ * dead letters. An event that can never be recorded is written to dead letters with its reason and then
+ * terminated. Nothing is dropped silently: if even the dead-letter write fails, the message is nak'ed and
+ * comes back (it never enters the log, so the order of the log is not at stake).
  */
 export async function startRecorder(options: RecorderOptions): Promise<RunningRecorder> {
   const limits = recorderLimits(options.limits);
@@ -174,6 +179,7 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
     deadLettered: 0,
     redeliveries: 0,
     transientFailures: 0,
+    appendRetries: 0,
     fetchFailures: 0,
   };
   let stopping = false;
@@ -231,11 +237,16 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
   }
 
   /**
-   * Settles each message of a group whose appendMany has returned, in order, by its outcome. Returns how
-   * long to pause pulling (and hold back what arrives) after a transient failure, else 0.
+   * Settles each message of a group whose appendMany has returned, in order, by its outcome. A `transient`
+   * outcome is what is left after the group's retries (see retryGroup): `attempts` appends were made, and
+   * `handBack` says the retries were cut short by stop() rather than used up.
    */
-  async function settleGroup(group: PreparedGroup, outcomes: readonly RecordOutcome[]): Promise<number> {
-    let pauseMs = 0;
+  async function settleGroup(
+    group: PreparedGroup,
+    outcomes: readonly RecordOutcome[],
+    attempts = 1,
+    handBack = false,
+  ): Promise<void> {
     const { messages } = group;
     for (let i = 0; i < messages.length; i += 1) {
       const message = messages[i] as JsMsg;
@@ -247,9 +258,8 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
         acknowledge(message, outcome.kind);
         continue;
       }
-      pauseMs = Math.max(pauseMs, await settle(message, outcome));
+      await settle(message, outcome, attempts, handBack);
     }
-    return pauseMs;
   }
 
   /** The store has confirmed the message's event: only now may NATS forget it. */
@@ -259,57 +269,135 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
     else stats.duplicates += 1;
   }
 
-  /** Acks, dead-letters or naks one message by its outcome; returns the nak delay (0 if none). */
-  async function settle(message: JsMsg, outcome: RecordOutcome): Promise<number> {
+  /**
+   * Acks or dead-letters one message by its outcome. A `transient` one has had `attempts` appends: it goes
+   * to dead letters with the store error, or back to the server if the retries were cut short (`handBack`).
+   */
+  async function settle(
+    message: JsMsg,
+    outcome: RecordOutcome,
+    attempts: number,
+    handBack: boolean,
+  ): Promise<void> {
     switch (outcome.kind) {
       case "recorded":
       case "duplicate":
         acknowledge(message, outcome.kind);
-        return 0;
+        return;
       case "poison":
         await deadLetter(message, outcome.reason, {
           ...(outcome.issues ? { issues: outcome.issues } : {}),
           ...(outcome.eventId ? { eventId: outcome.eventId } : {}),
         });
-        return 0;
+        return;
       case "transient": {
-        stats.transientFailures += 1;
-        const deliveries = message.info.deliveryCount;
-        const reason = `store unavailable: ${(outcome.error as Error)?.message ?? String(outcome.error)}`;
-        if (deliveries >= limits.maxDeliver) {
-          // The server would not deliver it again: keep it, with why.
-          await deadLetter(message, `${reason} (after ${deliveries} deliveries)`, {
-            eventId: outcome.event.eventId,
-          });
-          return 0;
+        if (handBack) {
+          await holdBack(message);
+          return;
         }
-        const delay = nakDelayMs(limits, deliveries);
-        logger.warn(
-          { err: outcome.error, eventId: outcome.event.eventId, deliveries, delayMs: delay },
-          "append failed; retrying later",
-        );
-        message.nak(delay);
-        return delay;
+        const reason = `store unavailable: ${(outcome.error as Error)?.message ?? String(outcome.error)}`;
+        // Its group's attempts are used up: keep it, with why, rather than block the recorder for ever.
+        await deadLetter(message, `${reason} (after ${attempts} attempts)`, {
+          eventId: outcome.event.eventId,
+        });
+        return;
       }
     }
   }
 
   /**
-   * Keeps the stream order: an event behind a failed one waits as long as it does. Holding back uses up a
-   * delivery too, so on its last one it is dead-lettered like the failed event (never dropped by the server).
+   * Hands a message back to the server unrecorded (only when stopping during a store failure: its group's
+   * retries were cut short, so it and everything delivered after it go back). Immediate naks, sent in stream
+   * order, so they are delivered again in that order, before anything newer. Handing back uses up a
+   * delivery, so on its last one the message is dead-lettered instead (never dropped by the server).
    * (Counted in stats.received by prepare(), which every delivered message goes through first.)
    */
-  async function holdBack(message: JsMsg, delayMs: number): Promise<void> {
+  async function holdBack(message: JsMsg): Promise<void> {
     const deliveries = message.info.deliveryCount;
     if (deliveries >= limits.maxDeliver) {
       await deadLetter(
         message,
-        `store unavailable: held back behind a failing event (after ${deliveries} deliveries)`,
+        `store unavailable: handed back on stop behind a failing event (after ${deliveries} deliveries)`,
         {},
       );
       return;
     }
-    message.nak(delayMs);
+    message.nak();
+  }
+
+  /** Delivered and not yet settled messages that are not in the group being appended (see keepAlive). */
+  function heldBehind(): JsMsg[] {
+    return [...(ready?.messages ?? []), ...queued];
+  }
+
+  /**
+   * Tells the server that the messages are being worked on (+WPI resets their ack wait), so that none of
+   * them is redelivered (and then recorded behind newer ones) while the appender retries.
+   */
+  function keepAlive(messages: readonly JsMsg[]): void {
+    for (const message of messages) message.working();
+  }
+
+  /** Woken by stop(): cuts a retry pause short. */
+  const stopSignal = wakeup();
+
+  /**
+   * Waits `ms` before the next attempt, keeping every delivered message alive (at least every third of
+   * the ack wait, the shortest redelivery delay); returns early on stop().
+   */
+  async function pauseKeepingAlive(group: PreparedGroup, ms: number): Promise<void> {
+    const keepAliveEveryMs = Math.max(1, Math.floor(limits.ackWaitMs / 3));
+    const until = performance.now() + ms;
+    for (;;) {
+      keepAlive(group.messages);
+      keepAlive(heldBehind());
+      const leftMs = Math.ceil(until - performance.now());
+      if (leftMs <= 0 || stopping) return;
+      await stopSignal.wait(Math.min(leftMs, keepAliveEveryMs));
+    }
+  }
+
+  /** Set while the appender retries a group: the puller does not pull (what it got would only wait). */
+  let retrying = false;
+  /** appender → puller: the retries are over. */
+  const retriesOver = wakeup();
+
+  /**
+   * Appends a group again after a transient store failure, after a growing pause (nakDelayMs by attempt),
+   * until none of its events fails transiently, limits.appendAttempts are used up, or stop() is called. Appending it again is safe: a failed appendMany wrote
+   * nothing (memory, SQL), or what it wrote comes back as idempotent replays (EventStoreDB). Nothing behind
+   * the group is appended meanwhile, and its messages are not nak'ed: that is what keeps the order.
+   */
+  async function retryGroup(
+    group: PreparedGroup,
+    first: RecordOutcome[],
+  ): Promise<{ outcomes: RecordOutcome[]; attempts: number; handBack: boolean }> {
+    let outcomes = first;
+    let attempts = 1;
+    retrying = true;
+    try {
+      for (;;) {
+        const failed = outcomes.filter((outcome) => outcome.kind === "transient");
+        stats.transientFailures += failed.length;
+        if (failed.length === 0) return { outcomes, attempts, handBack: false };
+        if (stopping) return { outcomes, attempts, handBack: true };
+        if (attempts >= limits.appendAttempts) return { outcomes, attempts, handBack: false };
+        const delayMs = nakDelayMs(limits, attempts);
+        const error = (failed[0] as Extract<RecordOutcome, { kind: "transient" }>).error;
+        logger.warn(
+          { err: error, events: failed.length, attempts, delayMs },
+          "append failed; retrying the same group (nothing behind it is appended meanwhile)",
+        );
+        await pauseKeepingAlive(group, delayMs);
+        if (stopping) return { outcomes, attempts, handBack: true };
+        attempts += 1;
+        stats.appendRetries += 1;
+        outcomes = await appendValidated(store, group.inputs);
+      }
+    } finally {
+      retrying = false;
+      retriesOver.wake();
+    }
   }
 
   /**
@@ -331,46 +419,46 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
   const groupReady = wakeup();
   /** appender → preparer: `ready` was taken. */
   const readyTaken = wakeup();
-  // While the store is failing, messages are held back (nak'ed until this time): that keeps the stream
-  // order without stopping the pull, so every delivery reaches an appendMany or holdBack().
-  let pausedUntil = 0;
+  /**
+   * Every delivery lands in `queued`, whichever pull request it answers (one inbox for the recorder's life:
+   * see pull.ts for the messages nats.js's fetch() lost, which came back after the ack wait behind newer
+   * ones). Created in run(), after the start-up wait.
+   */
+  let puller: ReturnType<typeof messagePuller> | undefined;
+  function delivered(message: JsMsg): void {
+    queued.push(message);
+    arrived.wake();
+  }
 
   /** Pulls batches into `queued` until stop(); rejects if NATS stays unreachable beyond its limit. */
   async function pull(): Promise<void> {
     let failures = 0;
     try {
+      puller = messagePuller(nc, topology.streamName, name, delivered);
       while (!stopping) {
-        const pauseMs = Math.ceil(pausedUntil - performance.now());
-        if (pauseMs > 0) {
-          // Do not pull while the store is failing; wake up at least every second to notice stop().
-          await sleep(Math.min(pauseMs, 1_000));
+        if (retrying) {
+          // The store is failing: anything pulled now would only wait behind the group being retried.
+          await retriesOver.wait(1_000);
           continue;
         }
         if (queued.length >= limits.fetchBatch) {
           await roomInQueue.wait(1_000);
           continue;
         }
-        try {
-          const batch = await consumer.fetch({
-            max_messages: limits.fetchBatch - queued.length,
-            expires: limits.fetchExpiresMs,
-          });
-          for await (const message of batch) {
-            queued.push(message);
-            arrived.wake();
-          }
+        const end = await puller.pull(limits.fetchBatch - queued.length, limits.fetchExpiresMs);
+        if (end.kind !== "failed") {
           failures = 0;
-        } catch (error) {
-          failures += 1;
-          stats.fetchFailures += 1;
-          if (failures >= limits.maxConsecutiveFetchFailures) {
-            throw new Error(
-              `recorder gave up after ${failures} consecutive failed pulls: ${(error as Error).message}`,
-            );
-          }
-          logger.warn({ err: error, failures }, "pull failed; retrying");
-          await sleep(limits.fetchRetryDelayMs);
+          continue;
         }
+        failures += 1;
+        stats.fetchFailures += 1;
+        if (failures >= limits.maxConsecutiveFetchFailures) {
+          throw new Error(
+            `recorder gave up after ${failures} consecutive failed pulls: ${end.error.message}`,
+          );
+        }
+        logger.warn({ err: end.error, failures }, "pull failed; retrying");
+        await sleep(limits.fetchRetryDelayMs);
       }
     } finally {
       pullerDone = true;
@@ -413,12 +501,15 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
    * A group's messages are settled after its commit. When it committed without a transient failure, that
    * happens just after the next group's appendMany has been started, so that its acks (one NATS message
    * each) go out during that append's round trips instead of before it; with no next group ready, at once.
-   * A group with a transient failure is settled before anything else: its naks set the pause that holds
-   * back what follows it.
+   * A group with a transient failure is retried in place (retryGroup) and settled before the next group is
+   * looked at. If stop() cuts its retries short, it and every group after it are handed back to the server
+   * in stream order, unappended: nothing newer may reach the log before it.
    */
   async function appendAll(): Promise<void> {
     /** The last group committed and not yet settled (never one with a transient failure). */
     let committed: { group: PreparedGroup; outcomes: RecordOutcome[] } | undefined;
+    /** Set when a group was handed back unrecorded (stopping during a store failure). */
+    let handingBack = false;
     const settleCommitted = async (): Promise<void> => {
       if (committed === undefined) return;
       const { group, outcomes } = committed;
@@ -438,20 +529,22 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
       }
       ready = undefined;
       readyTaken.wake();
-      const waitMs = Math.ceil(pausedUntil - performance.now());
-      if (waitMs > 0) {
+      if (handingBack) {
         await settleCommitted();
-        for (const message of group.messages) await holdBack(message, waitMs);
+        for (const message of group.messages) await holdBack(message);
         continue;
       }
       // Starts the append (the store's synchronous checks and encoding run now, then its first query).
       const appending = appendValidated(store, group.inputs);
       await settleCommitted();
       const outcomes = await appending;
-      if (outcomes.some((outcome) => outcome.kind === "transient")) {
-        const delayMs = await settleGroup(group, outcomes);
-        if (delayMs > 0) pausedUntil = performance.now() + delayMs;
-      } else committed = { group, outcomes };
+      if (!outcomes.some((outcome) => outcome.kind === "transient")) {
+        committed = { group, outcomes };
+        continue;
+      }
+      const { outcomes: final, attempts, handBack } = await retryGroup(group, outcomes);
+      if (handBack) handingBack = true;
+      await settleGroup(group, final, attempts, handBack);
     }
   }
 
@@ -492,6 +585,8 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
       throw error;
     });
     const [pulled, prepared, appended] = await Promise.allSettled([pulling, preparing, appending]);
+    // Nothing is asked for any more (the last pull request ended before the puller did).
+    puller?.close();
     // Acks are fire-and-forget: push them out before reporting "stopped". If this fails the server
     // redelivers, and the store answers "duplicate".
     if (!nc.isClosed()) await nc.flush().catch(() => undefined);
@@ -510,6 +605,8 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
       stopping = true;
       startupWaitOver();
       roomInQueue.wake();
+      stopSignal.wake();
+      retriesOver.wake();
       await done;
       logger.info({ stats }, "recorder stopped");
     },
