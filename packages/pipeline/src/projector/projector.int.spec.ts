@@ -1,16 +1,20 @@
 import type { Statement } from "@icm/engine";
-import type { EventStore, ReadAllPage } from "@icm/event-store";
+import { type EventStore, NO_CONCURRENCY_CHECK, type ReadAllPage } from "@icm/event-store";
 import { createPostgresEventStore, type SqlEventStore } from "@icm/event-store-sql";
+import { streamIdFor } from "@icm/events";
 import { describeWith, POSTGRES_URL, uniqueTestName } from "@icm/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { sampleHistory } from "../embedded/sample-history.js";
 import { defaultValidator } from "../ingest/validator.js";
 import { dumpReadModel } from "../read-model/queries.js";
 import { CheckpointConflictError, readCheckpoint, setCheckpoint } from "../read-model/writer.js";
-import { recordEvent } from "../recorder/record.js";
+import { recordEvent, toAppend } from "../recorder/record.js";
 import { engineStatementModel } from "./engine-model.js";
 import { ownsRep, type Partition, SINGLE_PARTITION } from "./partition.js";
 import { InjectedProjectorFailure, Projector, type ProjectorOptions, startProjector } from "./projector.js";
+
+/** Commit pacing by age off, so that only the event bounds decide when a test's projector commits. */
+const NO_COMMITS_BY_AGE = { maxCommitDelayMs: 3_600_000, catchUpMaxCommitDelayMs: 3_600_000 };
 
 /** The log as it stood at `through`: a real store, read through a window. */
 function logUpTo(store: EventStore, through: number): EventStore {
@@ -40,7 +44,8 @@ await describeWith(["postgres"], "projector (PostgreSQL event store → read mod
     sql: store.executor,
     schema,
     model: engineStatementModel,
-    limits: { batchEvents: 50, pageSize: 64 },
+    // catchUpBatchEvents as batchEvents: these tests crash and resume between small commits while behind.
+    limits: { batchEvents: 50, catchUpBatchEvents: 50, pageSize: 64 },
     ...extra,
   });
   const freshSchema = (label: string) => {
@@ -146,6 +151,111 @@ await describeWith(["postgres"], "projector (PostgreSQL event store → read mod
     } finally {
       await local.close();
     }
+  });
+
+  it("commits less often while behind, and ends with the rows of a run that committed after every event", async () => {
+    const oneByOne = freshSchema("rm_one_by_one");
+    const reference = await Projector.open(
+      options(oneByOne, { limits: { batchEvents: 1, catchUpBatchEvents: 1, pageSize: 64 } }),
+    );
+    await reference.catchUp();
+    expect(reference.stats.commits).toBe(events.length);
+
+    const schema = freshSchema("rm_catch_up");
+    const limits = { batchEvents: 10, catchUpBatchEvents: 60, pageSize: 16, ...NO_COMMITS_BY_AGE };
+    const catchingUp = await Projector.open(options(schema, { limits }));
+    await catchingUp.catchUp();
+    expect(catchingUp.stats.applied).toBe(events.length);
+    // Full pages commit every catchUpBatchEvents; only the last page (the end of the log) by batchEvents.
+    expect(catchingUp.stats.commits).toBeLessThanOrEqual(
+      Math.ceil(events.length / limits.catchUpBatchEvents) + Math.ceil(limits.pageSize / limits.batchEvents),
+    );
+    expect(catchingUp.stats.commits).toBeLessThan(Math.ceil(events.length / limits.batchEvents));
+    const rows = await dumpReadModel(store.executor, schema);
+    expect(rows).toEqual(await dumpReadModel(store.executor, oneByOne));
+    expect(rows).toEqual(clean);
+  });
+
+  it("keeps the live batch once the page it applies is the end of the log", async () => {
+    const through = 60;
+    const limits = { batchEvents: 10, catchUpBatchEvents: 1_000, pageSize: 64, ...NO_COMMITS_BY_AGE };
+    // One page holds the whole (windowed) log: the projector is not behind, so it commits every batchEvents.
+    const live = await Projector.open(
+      options(freshSchema("rm_live_batch"), { store: logUpTo(store, through), limits }),
+    );
+    await live.catchUp();
+    expect(live.stats.commits).toBe(Math.ceil(through / limits.batchEvents));
+    // The same events in pages of 16: the full pages are one catch-up batch, the last page is live again.
+    const paged = await Projector.open(
+      options(freshSchema("rm_paged_batch"), {
+        store: logUpTo(store, through),
+        limits: { ...limits, pageSize: 16 },
+      }),
+    );
+    await paged.catchUp();
+    expect(paged.stats.commits).toBeLessThan(live.stats.commits);
+    expect(paged.stats.checkpoint).toBe(through);
+  });
+
+  it("a crash inside a catch-up batch leaves the last catch-up commit, and a restart ends equal to a clean build", async () => {
+    const schema = freshSchema("rm_catch_up_crash");
+    const limits = { batchEvents: 10, catchUpBatchEvents: 60, pageSize: 16, ...NO_COMMITS_BY_AGE };
+    await expect(project(schema, { limits, failAfterEvents: 150 })).rejects.toBeInstanceOf(
+      InjectedProjectorFailure,
+    );
+    const key = { projection: "statements", partition: SINGLE_PARTITION };
+    // Behind all along: commits at 60 and 120 applied events; the one at 150 rolled back.
+    expect(await readCheckpoint(store.executor, schema, key)).toBe(2 * limits.catchUpBatchEvents);
+    const restarted = await Projector.open(options(schema, { limits }));
+    expect(restarted.stats.replayed).toBe(2 * limits.catchUpBatchEvents);
+    expect(await restarted.catchUp()).toBe(events.length);
+    expect(await dumpReadModel(store.executor, schema)).toEqual(clean);
+  });
+
+  it("following the log, commits a burst it fell behind on as soon as it reaches the end again", async () => {
+    const local = await createPostgresEventStore({
+      connectionString: POSTGRES_URL,
+      schema: freshSchema("burst_log"),
+    });
+    try {
+      const schema = freshSchema("rm_burst");
+      const firstHalf = events.slice(0, 100);
+      for (const event of firstHalf) await recordEvent(local, event, defaultValidator);
+      // Neither the live batch nor any age bound can commit the burst: only reaching the end of the log can.
+      const limits = { batchEvents: 1_000, catchUpBatchEvents: 1_000, pageSize: 16, pollIntervalMs: 20 };
+      const running = await startProjector({
+        ...options(schema),
+        store: local,
+        limits: { ...limits, ...NO_COMMITS_BY_AGE },
+      });
+      expect(await running.caughtUp).toBe(firstHalf.length);
+      // One transaction: the projector sees the whole burst at once, in full pages.
+      const burst = events.slice(firstHalf.length);
+      expect(burst.length).toBeGreaterThan(2 * limits.pageSize);
+      const outcomes = await local.appendMany(
+        burst.map((event) => ({
+          streamId: streamIdFor(event),
+          events: [toAppend(event)],
+          expectedRevision: NO_CONCURRENCY_CHECK,
+        })),
+      );
+      expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
+      for (let i = 0; running.stats.checkpoint < events.length; i += 1) {
+        if (i > 1_000) throw new Error("projector did not commit the burst");
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await running.stop();
+      expect(running.stats.applied).toBe(events.length);
+      expect(await dumpReadModel(local.executor, schema)).toEqual(clean);
+    } finally {
+      await local.close();
+    }
+  });
+
+  it("refuses a catch-up batch below one event", async () => {
+    await expect(
+      Projector.open(options(freshSchema("rm_bad_limits"), { limits: { catchUpBatchEvents: 0 } })),
+    ).rejects.toBeInstanceOf(RangeError);
   });
 
   it("fences a second instance of the same partition", async () => {

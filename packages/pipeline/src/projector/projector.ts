@@ -25,6 +25,22 @@ export interface ProjectorLimits {
   readonly maxCommitDelayMs: number;
   /** Consecutive failed reads of the log before the projector gives up (its `done` rejects). */
   readonly maxConsecutiveReadFailures: number;
+  /**
+   * Events applied before a commit while the projector is behind (the page it applies is not the end of the
+   * log). A commit costs per dirty rep, not per event (it recomputes every statement of each), so catching up
+   * 1,000 events at a time recomputed each rep's whole history once per 1,000 events. While behind, the read
+   * models are stale by the backlog anyway, and fewer commits are what makes it shrink. Bounded because a
+   * crash loses the uncommitted events (re-applied after the restart: a few seconds for 50,000); the rows of
+   * one transaction stay bounded by maxDirtyReps whatever this is.
+   */
+  readonly catchUpBatchEvents: number;
+  /**
+   * Longest an event applied while behind waits for its commit. The live bound (maxCommitDelayMs, 1 s) would
+   * commit every second of a catch-up whatever catchUpBatchEvents says; this one keeps a long or slow
+   * catch-up showing progress. One commit of every rep's history took 13-20 s at 40 reps with ~1,100 deals
+   * each on the shared 2-core test machine (docs/scaling.md), so 30 s keeps such commits a minority of the time.
+   */
+  readonly catchUpMaxCommitDelayMs: number;
 }
 
 export const DEFAULT_PROJECTOR_LIMITS: ProjectorLimits = {
@@ -34,6 +50,8 @@ export const DEFAULT_PROJECTOR_LIMITS: ProjectorLimits = {
   pollIntervalMs: 100,
   maxCommitDelayMs: 1_000,
   maxConsecutiveReadFailures: 10,
+  catchUpBatchEvents: 50_000,
+  catchUpMaxCommitDelayMs: 30_000,
 };
 
 export interface ProjectorOptions<S extends StatementView> {
@@ -95,6 +113,10 @@ const REFRESH_ALL_TYPES: ReadonlySet<string> = new Set([
  * plus everything written after a close, calendar or plan publication. Keys only ever come from `affected`,
  * so the set of rows does not depend on how events were batched, and every row is recomputed after the last
  * event that could change it: a crashed-and-resumed projection ends equal to an uninterrupted one.
+ *
+ * When commits happen is therefore only a matter of cost and staleness: live (at the end of the log) every
+ * batchEvents or maxCommitDelayMs, for fresh read models; behind (after a restart, a rebuild, a burst) every
+ * catchUpBatchEvents or catchUpMaxCommitDelayMs, because each commit recomputes every dirty rep's history.
  */
 export class Projector<S extends StatementView = StatementView> {
   readonly stats: ProjectorStats = { replayed: 0, applied: 0, commits: 0, rowsWritten: 0, checkpoint: 0 };
@@ -114,10 +136,22 @@ export class Projector<S extends StatementView = StatementView> {
   private pendingEvents = 0;
   /** performance.now() when the oldest uncommitted event was applied (commit pacing only, not a business input). */
   private pendingSince = 0;
+  /** The page being applied is not the end of the log: its events count against the catch-up limits. */
+  private behind = false;
+  /** Uncommitted events applied from the end of the log (live), and when the oldest of them was applied. */
+  private livePending = 0;
+  private liveSince = 0;
 
   private constructor(private readonly options: ProjectorOptions<S>) {
     this.limits = { ...DEFAULT_PROJECTOR_LIMITS, ...options.limits };
-    if (!(this.limits.batchEvents >= 1 && this.limits.maxDirtyReps >= 1 && this.limits.pageSize >= 1)) {
+    if (
+      !(
+        this.limits.batchEvents >= 1 &&
+        this.limits.catchUpBatchEvents >= 1 &&
+        this.limits.maxDirtyReps >= 1 &&
+        this.limits.pageSize >= 1
+      )
+    ) {
       throw new RangeError("projector limits must be at least 1");
     }
     const partition = options.partition ?? SINGLE_PARTITION;
@@ -149,7 +183,7 @@ export class Projector<S extends StatementView = StatementView> {
 
   private async replayTo(checkpoint: number): Promise<void> {
     while (this.position < checkpoint) {
-      const page = await this.options.store.readAll({ after: this.position, limit: this.limits.pageSize });
+      const page = await this.readPage();
       for (const recorded of page.events) {
         // The page may run past the checkpoint: those events are new work, handled like live ones.
         if (recorded.globalPosition <= checkpoint) {
@@ -172,7 +206,22 @@ export class Projector<S extends StatementView = StatementView> {
     }
   }
 
-  /** Applies one recorded event; commits when the batch is full. */
+  /**
+   * The next page of the log after the last applied event. Whether the projector is behind is decided per
+   * page (behind while the page is not the end of the log), so a caught-up projector keeps the live limits.
+   */
+  private async readPage(): Promise<ReadAllPage> {
+    const page = await this.options.store.readAll({ after: this.position, limit: this.limits.pageSize });
+    this.behind = page.events.length > 0 && !page.isEnd;
+    return page;
+  }
+
+  /**
+   * Applies one recorded event; commits when the batch is full. Events from a page that is not the end of
+   * the log count against the catch-up limits only; events from the end of the log against the live ones
+   * too (batchEvents, maxCommitDelayMs), so the tail of a catch-up does not commit its whole backlog at the
+   * first live event, and a projector that has never been behind commits exactly as before.
+   */
   async handle(recorded: RecordedEvent): Promise<void> {
     if (recorded.globalPosition <= this.position) return; // at-least-once delivery: already applied
     const domain = toDomain(recorded);
@@ -180,6 +229,10 @@ export class Projector<S extends StatementView = StatementView> {
     this.position = recorded.globalPosition;
     if (this.pendingEvents === 0) this.pendingSince = performance.now();
     this.pendingEvents += 1;
+    if (!this.behind) {
+      if (this.livePending === 0) this.liveSince = performance.now();
+      this.livePending += 1;
+    }
     this.stats.applied += 1;
     if (REFRESH_ALL_TYPES.has(domain.event.type)) this.refreshAll = true;
     for (const { repId, period } of this.engine.affected(domain)) {
@@ -188,7 +241,8 @@ export class Projector<S extends StatementView = StatementView> {
     }
     if (
       this.failing() ||
-      this.pendingEvents >= this.limits.batchEvents ||
+      this.pendingEvents >= this.limits.catchUpBatchEvents ||
+      this.livePending >= this.limits.batchEvents ||
       this.dirty.size >= this.limits.maxDirtyReps ||
       this.commitOverdue()
     ) {
@@ -197,7 +251,12 @@ export class Projector<S extends StatementView = StatementView> {
   }
 
   private commitOverdue(): boolean {
-    return this.pendingEvents > 0 && performance.now() - this.pendingSince >= this.limits.maxCommitDelayMs;
+    if (this.pendingEvents === 0) return false;
+    const now = performance.now();
+    return (
+      now - this.pendingSince >= this.limits.catchUpMaxCommitDelayMs ||
+      (this.livePending > 0 && now - this.liveSince >= this.limits.maxCommitDelayMs)
+    );
   }
 
   private failing(): boolean {
@@ -269,6 +328,7 @@ export class Projector<S extends StatementView = StatementView> {
     );
     this.stats.checkpoint = to;
     this.pendingEvents = 0;
+    this.livePending = 0;
     this.dirty.clear();
     this.refreshAll = false;
   }
@@ -276,7 +336,7 @@ export class Projector<S extends StatementView = StatementView> {
   /** Projects everything committed in the store so far, then commits. Returns the checkpoint reached. */
   async catchUp(): Promise<number> {
     for (;;) {
-      const page = await this.options.store.readAll({ after: this.position, limit: this.limits.pageSize });
+      const page = await this.readPage();
       for (const recorded of page.events) await this.handle(recorded);
       if (page.isEnd || page.events.length === 0) break;
     }
@@ -295,7 +355,7 @@ export class Projector<S extends StatementView = StatementView> {
     while (!shouldStop()) {
       let page: ReadAllPage;
       try {
-        page = await this.options.store.readAll({ after: this.position, limit: this.limits.pageSize });
+        page = await this.readPage();
         failures = 0;
       } catch (error) {
         failures += 1;
@@ -306,7 +366,9 @@ export class Projector<S extends StatementView = StatementView> {
       }
       for (const recorded of page.events) await this.handle(recorded);
       if (page.events.length > 0 && !page.isEnd) continue;
-      if (!caughtUpOnce || this.commitOverdue()) await this.commit();
+      // At the end of the log: a batch begun while behind is committed now (the backlog is done), a live
+      // tail by age.
+      if (!caughtUpOnce || this.pendingEvents > this.livePending || this.commitOverdue()) await this.commit();
       if (!caughtUpOnce) {
         caughtUpOnce = true;
         onCaughtUp(this.stats.checkpoint);
