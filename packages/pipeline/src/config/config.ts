@@ -28,6 +28,8 @@ export interface PipelineConfig {
     readonly ackWaitMs: number;
     /** Deliveries before a message is given up on (and dead-lettered by the recorder). */
     readonly maxDeliver: number;
+    /** Appends of one batch while the store fails, retried in place, before its events are dead-lettered. */
+    readonly appendAttempts: number;
     readonly recorderName: string;
     readonly projectorName: string;
   };
@@ -67,6 +69,7 @@ export const CONFIG_DEFAULTS = {
   ICM_CONSUMER_BATCH_SIZE: "500",
   ICM_CONSUMER_ACK_WAIT_MS: "30000",
   ICM_CONSUMER_MAX_DELIVER: "5",
+  ICM_RECORDER_APPEND_ATTEMPTS: "12",
   ICM_RECORDER_CONSUMER: "icm-recorder",
   ICM_PROJECTOR_CONSUMER: "icm-projector",
   ICM_PROJECTOR_PARTITION: "0/1",
@@ -151,6 +154,7 @@ const EnvSchema = z.object({
   ICM_CONSUMER_BATCH_SIZE: integer(1, 5_000),
   ICM_CONSUMER_ACK_WAIT_MS: integer(1_000, 3_600_000),
   ICM_CONSUMER_MAX_DELIVER: integer(1, 1_000),
+  ICM_RECORDER_APPEND_ATTEMPTS: integer(1, 1_000),
   ICM_RECORDER_CONSUMER: consumerName,
   ICM_PROJECTOR_CONSUMER: consumerName,
   ICM_PROJECTOR_PARTITION: partition,
@@ -200,6 +204,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): P
       batchSize: e.ICM_CONSUMER_BATCH_SIZE,
       ackWaitMs: e.ICM_CONSUMER_ACK_WAIT_MS,
       maxDeliver: e.ICM_CONSUMER_MAX_DELIVER,
+      appendAttempts: e.ICM_RECORDER_APPEND_ATTEMPTS,
       recorderName: e.ICM_RECORDER_CONSUMER,
       projectorName: e.ICM_PROJECTOR_CONSUMER,
     },

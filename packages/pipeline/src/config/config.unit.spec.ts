@@ -23,6 +23,7 @@ describe("loadConfig", () => {
       deadLetterSubjectPrefix: "icm.dead",
     });
     expect(config.ingest.maxBatchEvents).toBe(5000);
+    expect(config.consumer.appendAttempts).toBe(12);
     expect(config.projectorPartition).toEqual({ index: 0, count: 1 });
     expect(config.database).toBeUndefined();
     expect(() => requireDatabase(config)).toThrow(/ICM_DATABASE_URL: is required/);
@@ -38,6 +39,7 @@ describe("loadConfig", () => {
       ICM_STREAM_NAME: "EVENTS_A",
       ICM_PROJECTOR_PARTITION: "2/4",
       ICM_CONSUMER_MAX_DELIVER: "7",
+      ICM_RECORDER_APPEND_ATTEMPTS: "3",
     });
     expect(config.natsUrl).toBe("nats://nats-1:4222,nats://nats-2:4222");
     expect(config.database).toEqual({ kind: "postgres", connectionString: "postgres://icm@db:5432/icm" });
@@ -47,6 +49,7 @@ describe("loadConfig", () => {
     expect(config.topology.streamName).toBe("EVENTS_A");
     expect(config.projectorPartition).toEqual({ index: 2, count: 4 });
     expect(config.consumer.maxDeliver).toBe(7);
+    expect(config.consumer.appendAttempts).toBe(3);
   });
 
   it("understands pglite in memory and on disk", () => {

@@ -42,6 +42,7 @@ async function main(): Promise<void> {
       fetchBatch: config.consumer.batchSize,
       ackWaitMs: config.consumer.ackWaitMs,
       maxDeliver: config.consumer.maxDeliver,
+      appendAttempts: config.consumer.appendAttempts,
     },
   });
   const close = async () => {
