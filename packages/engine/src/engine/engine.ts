@@ -465,28 +465,23 @@ export class Engine {
     ) {
       return this.ledgerAt(repId, "L", horizon);
     }
-    if (key === "L") {
-      const latest = this.latestOf(repId);
-      if (latest.ledger !== undefined && ledgerCovers(latest.ledger, horizon)) return latest.ledger;
-      const ledger = buildRepLedger(
+    const build = (): RepLedger =>
+      buildRepLedger(
         this.facts,
         repId,
         this.resolve(key),
         (rep, qp, through) => this.earnings(rep, qp, through, key),
         horizon,
       );
-      latest.ledger = ledger;
-      return ledger;
+    if (key === "L") {
+      const latest = this.latestOf(repId);
+      if (latest.ledger !== undefined && ledgerCovers(latest.ledger, horizon)) return latest.ledger;
+      latest.ledger = build();
+      return latest.ledger;
     }
     const cached = this.historicLedgers.get(`${repId}|${key}`);
     if (cached !== undefined && ledgerCovers(cached, horizon)) return cached;
-    const ledger = buildRepLedger(
-      this.facts,
-      repId,
-      this.resolve(key),
-      (rep, qp, through) => this.earnings(rep, qp, through, key),
-      horizon,
-    );
+    const ledger = build();
     boundedSet(this.historicLedgers, `${repId}|${key}`, ledger);
     return ledger;
   }
