@@ -1,4 +1,5 @@
 import { fork } from "node:child_process";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { IcmWorkspace } from "@icm/workflows";
 import type { FastifyInstance } from "fastify";
@@ -72,6 +73,10 @@ export async function query(o: BenchOptions): Promise<Record<string, unknown>> {
     // The server's own CPU during the load (this process: the API and its workspace; the load generator is
     // a separate process): the figure to compare on a shared machine, per request answered.
     const cpuBefore = process.cpuUsage();
+    // How long the server's event loop was blocked during each load phase: tells a stall inside the server
+    // (a long task, GC) from one outside it (the load generator, the scheduler, the sockets).
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     const input: LoadInput = { url, connections: o.connections, durationS: o.durationS, token, paths };
     const load = await new Promise<Record<string, unknown>>((resolve, reject) => {
       const child = fork(fileURLToPath(new URL("./load.js", import.meta.url)), [], {
@@ -87,11 +92,16 @@ export async function query(o: BenchOptions): Promise<Record<string, unknown>> {
     const cpu = process.cpuUsage(cpuBefore);
     const serverCpuMs = (cpu.user + cpu.system) / 1_000;
     const answered = typeof load.requests === "number" ? load.requests : 0;
+    loopDelay.disable();
+    const builtInLoopDelay = loopDelayMs(loopDelay);
+    loopDelay.reset();
     // The same load again from wrk when it is installed (apt-get install wrk): the figures of a real,
     // independent load generator next to the built-in client's.
+    loopDelay.enable();
     const wrk = wrkAvailable()
-      ? await runWrk(input)
+      ? { ...(await runWrk(input)), serverEventLoopDelayMs: loopDelayMs(loopDelay) }
       : { skipped: "wrk is not installed (apt-get install wrk)" };
+    loopDelay.disable();
     return {
       api: `${override || "services/icm/src/api"} (buildApiApp), GET /v1/statements/:repId/:period`,
       openWorkspaceMs: open.ms,
@@ -107,6 +117,7 @@ export async function query(o: BenchOptions): Promise<Record<string, unknown>> {
       connections: o.connections,
       durationS: o.durationS,
       ...load,
+      serverEventLoopDelayMs: builtInLoopDelay,
       wrk,
       serverCpuMsDuringLoad: Math.round(serverCpuMs),
       serverCpuMsPerRequest: answered === 0 ? null : Number((serverCpuMs / answered).toFixed(3)),
@@ -128,4 +139,10 @@ function samplePaths(workspace: IcmWorkspace): string[] {
       all.push(`/v1/statements/${encodeURIComponent(repId)}/${encodeURIComponent(period)}`);
   const step = Math.max(1, Math.floor(all.length / SAMPLE_STATEMENTS));
   return all.filter((_, i) => i % step === 0).slice(0, SAMPLE_STATEMENTS);
+}
+
+/** Event-loop delay percentiles in ms (the histogram counts in ns, from the 10 ms sampling timer). */
+function loopDelayMs(h: ReturnType<typeof monitorEventLoopDelay>): { p50: number; p99: number; max: number } {
+  const ms = (ns: number) => Math.round(ns / 1e5) / 10;
+  return { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) };
 }
