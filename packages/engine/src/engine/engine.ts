@@ -46,6 +46,11 @@ export interface EngineOptions {
    * `buildRepLedger`). False builds every ledger whole: the reference the horizon law compares with.
    */
   readonly ledgerHorizons?: boolean;
+  /**
+   * What-if replays every recorded event into its copy (default false: only those that can reach the rep;
+   * see `whatIf`). True is the reference the what-if law compares with.
+   */
+  readonly whatIfEveryEvent?: boolean;
 }
 
 export interface AsOfOptions {
@@ -159,10 +164,12 @@ export class Engine {
   private readonly latestRepCacheSize: number;
   private readonly keepLog: boolean;
   private readonly ledgerHorizons: boolean;
+  private readonly whatIfEveryEvent: boolean;
 
   constructor(options: EngineOptions = {}) {
     this.keepLog = options.keepLog ?? true;
     this.ledgerHorizons = options.ledgerHorizons ?? true;
+    this.whatIfEveryEvent = options.whatIfEveryEvent ?? false;
     const size = options.latestRepCacheSize ?? MAX_LATEST_LEDGER_REPS;
     if (!Number.isSafeInteger(size) || size < 1)
       throw new RangeError(`latestRepCacheSize must be a whole number ≥ 1, got ${size}`);
@@ -347,7 +354,8 @@ export class Engine {
     const copy = new Engine();
     if (!this.keepLog)
       throw new Error("what-if needs the engine's log: this engine was built with keepLog: false");
-    for (const r of this.recorded) if (r.globalPosition <= position) copy.apply(r);
+    const relevant = this.whatIfEveryEvent ? () => true : this.whatIfRelevance(repId);
+    for (const r of this.recorded) if (r.globalPosition <= position && relevant(r)) copy.apply(r);
     const before = copy.ledgerAt(repId, "L");
     const positionBefore = copy.lastPosition;
     copy.apply({ globalPosition: Math.max(copy.lastPosition, position) + 1, event: parsed.value });
@@ -368,6 +376,38 @@ export class Engine {
         .minus(copy.statementAt(repId, id, positionBefore).payable);
     }
     return { entries, payableDelta, periods: sorted };
+  }
+
+  /**
+   * Which recorded events a what-if for the rep replays into its copy: every event except the deal events
+   * (closes, amendments, cancellations, payments: nearly the whole log) of deals that never credited the rep
+   * or anyone who ever reported to them, in any version. Those cannot reach the rep's ledger (own deals and
+   * overlays on reports' deals); at 1.36M events the copy applies the rep's few hundred deals instead of a
+   * full replay of about two minutes. A deal event without a known deal is kept. Positions stay as recorded.
+   * A law compares every what-if with the replay of the whole log (EngineOptions.whatIfEveryEvent).
+   */
+  private whatIfRelevance(repId: string): (recorded: RecordedDomainEvent) => boolean {
+    const involved = new Set([repId, ...this.facts.everReportsOf(repId)]);
+    const byDeal = new Map<string, boolean>();
+    const last = this.facts.lastPosition;
+    return ({ event }) => {
+      if (
+        event.type !== "DealClosed" &&
+        event.type !== "DealAmended" &&
+        event.type !== "DealCancelled" &&
+        event.type !== "PaymentReceived"
+      )
+        return true;
+      const dealId = event.data.dealId;
+      const known = byDeal.get(dealId);
+      if (known !== undefined) return known;
+      const history = this.facts.dealHistory(dealId);
+      const keep =
+        history === undefined ||
+        history.allVersionsThrough(last).some((v) => v.splits.some((s) => involved.has(s.repId)));
+      byDeal.set(dealId, keep);
+      return keep;
+    };
   }
 
   /**

@@ -1,7 +1,7 @@
 import { Decimal, type DomainEvent } from "@icm/events";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_CALENDAR, parsePeriodId } from "../calendar/index.js";
+import { addDays, DEFAULT_CALENDAR, parsePeriodId } from "../calendar/index.js";
 import { computeEarnings, quotaPeriodsOf } from "../earnings/index.js";
 import type { EntryKind } from "../ledger/types.js";
 import type { PlanDefinition } from "../plan/index.js";
@@ -153,6 +153,42 @@ describe("statement laws (generated organisations)", () => {
         expect(digests(partial, org, split)).toEqual(digests(whole, org, split));
         // A small cache (one rep) makes the engine rebuild ledgers between periods and reps.
         expect(digests(engineOf(log, { latestRepCacheSize: 1 }), org)).toEqual(digests(whole, org));
+      }),
+      RUNS,
+    );
+  });
+
+  it("what-if replays only what can reach the rep, and answers what a replay of the whole log answers", () => {
+    const whatIfDeal = fc.record({
+      amount: fc
+        .integer({ min: 100, max: 5_000_000 })
+        .map((n) => `${Math.floor(n / 100)}.${String(n % 100).padStart(2, "0")}`),
+      eur: fc.boolean(),
+      dayOffset: fc.integer({ min: 0, max: 200 }),
+      share: fc.constantFrom("1", "0.5", "0.25"),
+    });
+    fc.assert(
+      fc.property(organisationArb, fc.nat(), whatIfDeal, (org, cut, d) => {
+        const split = 1 + (cut % org.events.length);
+        const close = closeEvent(engineOf(record(org.events.slice(0, split))), "2026-Q1", "close-q1");
+        const log = record([...org.events.slice(0, split), close, ...org.events.slice(split)]);
+        const restricted = engineOf(log);
+        const everything = engineOf(log, { whatIfEveryEvent: true });
+        const deal = {
+          amount: d.amount,
+          currency: d.eur ? "EUR" : "USD",
+          closeDate: addDays("2026-01-01", d.dayOffset),
+          product: "Widget",
+          dealType: "new",
+          share: d.share,
+        };
+        const shape = (r: ReturnType<typeof restricted.whatIf>) => ({
+          entries: r.entries.map((e) => `${e.id} ${e.period} ${e.amount.toFixed()}`),
+          payableDelta: r.payableDelta.toFixed(),
+          periods: r.periods,
+        });
+        for (const repId of org.repIds)
+          expect(shape(restricted.whatIf(repId, deal))).toEqual(shape(everything.whatIf(repId, deal)));
       }),
       RUNS,
     );
