@@ -21,23 +21,33 @@ export function toDomainEvent(recorded: RecordedEvent | Omit<RecordedEvent, "rec
 /**
  * Reads the store in global order after `after` (exclusive) through `through` (inclusive, default: to the
  * end), page by page, handing each stored event to `onEvent`. Returns the last position read.
+ *
+ * The next page is asked for before the current one is handed over (at most one page ahead), so the
+ * database's work on it overlaps the engine's on this one instead of adding to it.
  */
 export async function readLog(
   store: EventStore,
   options: { after: number; through?: number },
   onEvent: (stored: RecordedEvent) => void,
 ): Promise<number> {
-  let checkpoint = options.after;
   let last = options.after;
-  for (let page = 0; page < MAX_PAGES_PER_READ; page += 1) {
-    const result = await store.readAll({ after: checkpoint, limit: READ_PAGE_SIZE });
-    for (const stored of result.events) {
-      if (options.through !== undefined && stored.globalPosition > options.through) return last;
-      onEvent(stored);
-      last = stored.globalPosition;
+  let next = store.readAll({ after: options.after, limit: READ_PAGE_SIZE });
+  try {
+    for (let page = 0; page < MAX_PAGES_PER_READ; page += 1) {
+      const result = await next;
+      const more = !(result.isEnd || result.events.length === 0);
+      const beyondThrough = options.through !== undefined && result.checkpoint >= options.through;
+      if (more && !beyondThrough) next = store.readAll({ after: result.checkpoint, limit: READ_PAGE_SIZE });
+      for (const stored of result.events) {
+        if (options.through !== undefined && stored.globalPosition > options.through) return last;
+        onEvent(stored);
+        last = stored.globalPosition;
+      }
+      if (!more || beyondThrough) return last;
     }
-    checkpoint = result.checkpoint;
-    if (result.isEnd || result.events.length === 0) return last;
+  } finally {
+    // A page read ahead and not used (an early return or a throwing onEvent) must not reject unobserved.
+    next.catch(() => undefined);
   }
   throw new RangeError(`reading the log took more than ${MAX_PAGES_PER_READ} pages`);
 }
