@@ -292,6 +292,32 @@ describe("event envelope laws", () => {
   });
 });
 
+describe("the envelope's data", () => {
+  const valid = makeEvent("DealCancelled", "e-1", {
+    dealId: "D-1",
+    cancelDate: "2026-02-01",
+    reason: "churned",
+  });
+
+  it.each([
+    ["an array", [valid.data]],
+    ["a string", "{}"],
+    ["null", null],
+    ["a number", 7],
+    ["a Date", new Date(0)],
+    ["a class instance", new Map()],
+  ])("that is %s is refused at `data`, as z.record refused it", (_name, data) => {
+    const result = parseEvent({ ...valid, data });
+    expect(result).toEqual({ ok: false, issues: [{ path: "data", rule: "must be an object" }] });
+  });
+
+  it("a null-prototype object is read like any other object", () => {
+    const data = Object.assign(Object.create(null) as Record<string, unknown>, valid.data);
+    const result = parseEvent({ ...valid, data });
+    expect(result.ok && result.value.data).toEqual(valid.data);
+  });
+});
+
 describe("makeEvent and streams", () => {
   it("makeEvent stamps the current schema version", () => {
     const event = makeEvent("DealClosed", "e-1", {
