@@ -1,4 +1,4 @@
-import { Decimal, type EventData } from "@icm/events";
+import { Decimal, type EventData, keptDecimal } from "@icm/events";
 import type { DealSplit, DealState, SourceRef } from "./types.js";
 
 /** One DealClosed or DealAmended with its decimals parsed once, at apply time. */
@@ -64,12 +64,12 @@ export class DealHistory {
       eventId: source.eventId,
       position: source.position,
       kind: "closed",
-      amount: new Decimal(data.amount),
+      amount: keptDecimal(data.amount),
       currency: data.currency,
       closeDate: data.closeDate,
       product: data.product,
       dealType: data.dealType,
-      margin: data.margin === undefined ? undefined : new Decimal(data.margin),
+      margin: data.margin === undefined ? undefined : keptDecimal(data.margin),
       customer: data.customer,
       splits: parseSplits(data.splits),
     };
@@ -80,12 +80,12 @@ export class DealHistory {
     this.addVersion({
       ...source,
       kind: "amended",
-      ...(data.amount === undefined ? {} : { amount: new Decimal(data.amount) }),
+      ...(data.amount === undefined ? {} : { amount: keptDecimal(data.amount) }),
       ...(data.currency === undefined ? {} : { currency: data.currency }),
       ...(data.closeDate === undefined ? {} : { closeDate: data.closeDate }),
       ...(data.product === undefined ? {} : { product: data.product }),
       ...(data.dealType === undefined ? {} : { dealType: data.dealType }),
-      ...(data.margin === undefined ? {} : { margin: new Decimal(data.margin) }),
+      ...(data.margin === undefined ? {} : { margin: keptDecimal(data.margin) }),
       ...(data.splits === undefined ? {} : { splits: parseSplits(data.splits) }),
     });
   }

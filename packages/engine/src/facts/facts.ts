@@ -1,4 +1,4 @@
-import { Decimal } from "@icm/events";
+import { keptDecimal } from "@icm/events";
 import {
   addDays,
   type CompanyCalendar,
@@ -303,7 +303,7 @@ export class Facts {
           ...source,
           repId: d.repId,
           period: d.period,
-          amount: new Decimal(d.amount),
+          amount: keptDecimal(d.amount),
           currency: d.currency,
         });
         this.touchPeriodId(d.repId, d.period, position);
@@ -331,7 +331,7 @@ export class Facts {
           ...source,
           paymentId: d.paymentId,
           dealId: d.dealId,
-          amount: new Decimal(d.amount),
+          amount: keptDecimal(d.amount),
           currency: d.currency,
           receivedDate: d.receivedDate,
         });
@@ -343,7 +343,7 @@ export class Facts {
       }
       case "FxRatePublished": {
         const d = event.data;
-        this.fx.publish(d.base, d.quote, new Decimal(d.rate), d.effectiveDate, event.eventId, position);
+        this.fx.publish(d.base, d.quote, keptDecimal(d.rate), d.effectiveDate, event.eventId, position);
         this.revisions.touchCurrency(d.base, monthOf(d.effectiveDate), position);
         this.revisions.touchCurrency(d.quote, monthOf(d.effectiveDate), position);
         break;
@@ -355,7 +355,7 @@ export class Facts {
           adjustmentId: d.adjustmentId,
           repId: d.repId,
           period: d.period,
-          amount: new Decimal(d.amount),
+          amount: keptDecimal(d.amount),
           currency: d.currency,
           reason: d.reason,
           author: d.author,

@@ -46,6 +46,16 @@ export function formatDecimal(value: Decimal, scale?: number): string {
 /** A decimal string as used on the wire: optional minus, no exponent, no leading zeros, optional fraction. */
 export const DECIMAL_STRING_PATTERN = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;
 
+/**
+ * A Decimal meant to be kept (facts held for the life of a replay): decimal.js grows the digit array it
+ * parses into with room to spare (~150 bytes for a one-limb amount such as "14944.00"); a copy of it is
+ * sliced to its digits (~30 bytes). At a million deals that is ~0.25 GiB of heap, and less for the GC to
+ * walk. The value is the same Decimal: only where its digits are stored differs.
+ */
+export function keptDecimal(text: string): Decimal {
+  return new Decimal(new Decimal(text));
+}
+
 export function parseDecimal(text: string): Decimal {
   if (!DECIMAL_STRING_PATTERN.test(text))
     throw new RangeError(`not a decimal string: ${JSON.stringify(text)}`);

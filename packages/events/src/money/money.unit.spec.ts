@@ -6,6 +6,7 @@ import {
   DECIMAL_STRING_PATTERN,
   Decimal,
   formatDecimal,
+  keptDecimal,
   parseDecimal,
   type RoundingMode,
   roundDecimal,
@@ -95,6 +96,32 @@ describe("decimal strings", () => {
         expect(formatDecimal(parseDecimal(text), text.split(".")[1]?.length ?? 0)).toBe(text);
       }),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe("keptDecimal", () => {
+  it("is the same value as the parsed string, digit for digit (500 runs)", () => {
+    const decimalText = fc
+      .tuple(
+        fc.boolean(),
+        fc.bigInt({ min: 0n, max: 10n ** 30n }),
+        fc.option(fc.stringMatching(/^[0-9]{1,12}$/)),
+      )
+      .map(
+        ([negative, whole, fraction]) =>
+          `${negative ? "-" : ""}${whole}${fraction === null ? "" : `.${fraction}`}`,
+      );
+    fc.assert(
+      fc.property(decimalText, (text) => {
+        const kept = keptDecimal(text);
+        const parsed = new Decimal(text);
+        expect(kept.eq(parsed)).toBe(true);
+        expect(kept.toFixed()).toBe(parsed.toFixed());
+        expect([kept.s, kept.e, kept.d]).toEqual([parsed.s, parsed.e, parsed.d]);
+        expect(kept).toBeInstanceOf(Decimal);
+      }),
+      { numRuns: 500 },
     );
   });
 });
