@@ -1,6 +1,6 @@
 import { Engine } from "@icm/engine";
 import { Decimal } from "@icm/events";
-import { toEngineInput } from "@icm/workflows";
+import { toEngineInputs } from "@icm/workflows";
 import { datasetRef, openStore } from "../generate/dataset.js";
 import { ensureDataset } from "../generate/ensure.js";
 import { peakRssMiB, timed } from "../harness/measure.js";
@@ -52,7 +52,9 @@ export async function baseline(o: BenchOptions): Promise<Record<string, unknown>
     const ours = await timed(async () => {
       const engine = new Engine();
       await readPages(store, undefined, (page) => {
-        for (const stored of page) engine.apply(toEngineInput(stored));
+        const { inputs, error } = toEngineInputs(page);
+        for (const input of inputs) engine.apply(input);
+        if (error !== undefined) throw error;
       });
       const commission = new Map<string, Decimal>();
       for (const { rep_id: repId } of rows) {

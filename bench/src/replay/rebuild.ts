@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { Engine, statementDigest } from "@icm/engine";
 import type { RecordedEvent } from "@icm/event-store";
-import { toEngineInput } from "@icm/workflows";
+import { toEngineInputs } from "@icm/workflows";
 
 /** Which reps a worker computes statements for: the i-th of `count` by position in the sorted rep list. */
 export interface Partition {
@@ -38,7 +38,9 @@ export class Rebuild {
 
   apply(page: readonly RecordedEvent[]): void {
     const start = process.hrtime.bigint();
-    for (const stored of page) this.engine.apply(toEngineInput(stored));
+    const { inputs, error } = toEngineInputs(page);
+    for (const input of inputs) this.engine.apply(input);
+    if (error !== undefined) throw error;
     this.events += page.length;
     this.applyNs += process.hrtime.bigint() - start;
   }

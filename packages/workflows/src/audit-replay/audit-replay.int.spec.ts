@@ -5,7 +5,13 @@ import type { SqlEventStore } from "@icm/event-store-sql";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SharedPglite } from "../testing/pglite.js";
 import { IcmWorkspace, NotFoundError } from "../workspace/index.js";
-import { closedHistory, proofChecksOffline, tamperIsNamed, verifyReproduces } from "./audit-scenarios.js";
+import {
+  closedHistory,
+  invalidEventIsNamed,
+  proofChecksOffline,
+  tamperIsNamed,
+  verifyReproduces,
+} from "./audit-scenarios.js";
 
 // Audit replay on the embedded store: verify, tamper detection, Merkle proofs, bundles.
 
@@ -26,6 +32,8 @@ afterEach(async () => {
 describe("verify", () => {
   it("replays each close in a fresh engine: reproduced", () => verifyReproduces(store));
   it("an event edited in SQL fails verification and names the position", () => tamperIsNamed(store));
+  it("an event edited into an invalid one is named, page by page as event by event", () =>
+    invalidEventIsNamed(store));
   it("needs a closed period", async () => {
     const ws = await IcmWorkspace.open({ store });
     await expect(ws.verify("2026-Q1")).rejects.toBeInstanceOf(NotFoundError);

@@ -1,7 +1,12 @@
 import { createPostgresEventStore, type SqlEventStore } from "@icm/event-store-sql";
 import { describeWith, POSTGRES_URL, uniqueTestName } from "@icm/testing";
 import { afterEach, beforeEach, it } from "vitest";
-import { proofChecksOffline, tamperIsNamed, verifyReproduces } from "./audit-scenarios.js";
+import {
+  invalidEventIsNamed,
+  proofChecksOffline,
+  tamperIsNamed,
+  verifyReproduces,
+} from "./audit-scenarios.js";
 
 // The same audit scenarios on a real PostgreSQL server (one schema per test, dropped afterwards).
 
@@ -20,5 +25,7 @@ await describeWith(["postgres"], "audit replay on PostgreSQL", () => {
 
   it("close → verify reproduces", () => verifyReproduces(store));
   it("editing a stored event makes verify fail and name the position", () => tamperIsNamed(store));
+  it("editing a stored event into an invalid one is named, page by page as event by event", () =>
+    invalidEventIsNamed(store));
   it("a Merkle proof checks offline", () => proofChecksOffline(store));
 });

@@ -4,6 +4,7 @@ import { expect } from "vitest";
 import { deal, ev, section8History } from "../testing/history.js";
 import { editStoredEvent, positionOfEvent } from "../testing/tamper.js";
 import { IcmWorkspace } from "../workspace/index.js";
+import { CloseReplay, replayClose } from "./replay.js";
 
 // The audit scenarios, written once and run on PGlite and on PostgreSQL.
 
@@ -54,6 +55,40 @@ export async function tamperIsNamed(store: SqlEventStore): Promise<void> {
   expect(report.divergence?.expected).toBe("8500.00");
   const later = await ws.verify("2026-Q2");
   expect(later.status).toBe("diverged");
+}
+
+/**
+ * A stored event edited into one that fails validation: verify names it (and the chain break), and the
+ * store's pages, validated a page at a time, give exactly the report of pushing the events one by one.
+ */
+export async function invalidEventIsNamed(store: SqlEventStore): Promise<void> {
+  const ws = await closedHistory(store);
+  const position = await positionOfEvent(store, "deal-D2");
+  await editStoredEvent(store, position, (data) => ({ ...data, amount: "-5.00" }));
+  const report = await ws.verify("2026-Q1");
+  expect(report.status).toBe("diverged");
+  expect(report.findings.find((f) => f.check === "chain")?.position).toBe(position);
+  const unreplayable = report.findings.find((f) => f.check === "event");
+  expect(unreplayable?.position).toBe(position);
+  expect(unreplayable?.detail).toContain("deal-D2 cannot be replayed: data.amount");
+
+  const close = ws.closeOf("2026-Q1");
+  if (close === undefined) throw new Error("Q1 is closed above");
+  const input = { close: close.close, closeEventId: close.eventId, closePosition: close.position };
+  const { events } = await store.readAll({ after: 0, limit: 1_000 });
+  const oneByOne = replayClose({ ...input, events });
+  const paged = new CloseReplay(input);
+  // Pages that split the log at the edited event and around it.
+  for (const [from, to] of [
+    [0, position - 1],
+    [position - 1, position + 1],
+    [position + 1, events.length],
+  ])
+    paged.pushPage(events.slice(from, to).filter((e) => e.globalPosition <= close.close.throughPosition));
+  expect(paged.finish()).toEqual(oneByOne);
+  // The workspace's verify also names the first differing line (it holds the trusted statements).
+  const where = (r: typeof report) => r.findings.map((f) => [f.check, f.position]);
+  expect(where(oneByOne)).toEqual(where(report));
 }
 
 export async function proofChecksOffline(store: SqlEventStore): Promise<void> {

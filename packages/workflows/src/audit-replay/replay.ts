@@ -1,6 +1,12 @@
 import { type BundleChainVerification, ChainVerifier, merkleRoot, type RecordedEventLike } from "@icm/audit";
 import { canonicalEntry, ENGINE_VERSION, Engine, type Statement, statementDigest } from "@icm/engine";
-import { canonicalJson, type EventData, EventValidationError, GENESIS_HASH } from "@icm/events";
+import {
+  canonicalJson,
+  type DomainEvent,
+  type EventData,
+  EventValidationError,
+  GENESIS_HASH,
+} from "@icm/events";
 import { money } from "../payout-run/money.js";
 import { toDomainEvent } from "../workspace/log.js";
 
@@ -129,6 +135,34 @@ export class CloseReplay {
 
   /** The next stored event, in global order. */
   push(event: RecordedEventLike): void {
+    this.pushParsed(event, this.parse(event));
+  }
+
+  /**
+   * The next stored events, in global order: the same as pushing them one by one (same findings, same
+   * order), with the page's events validated before any is replayed (see toEngineInputs for why).
+   */
+  pushPage(events: readonly RecordedEventLike[]): void {
+    const parsed = events.map((event) => this.parse(event));
+    events.forEach((event, i) => {
+      this.pushParsed(event, parsed[i]);
+    });
+  }
+
+  /** The event as the engine reads it, or why it cannot be; undefined past the close (never replayed). */
+  private parse(event: RecordedEventLike): { event: DomainEvent } | { error: unknown } | undefined {
+    if (event.globalPosition > this.close.throughPosition) return undefined;
+    try {
+      return { event: toDomainEvent(event) };
+    } catch (error) {
+      return { error };
+    }
+  }
+
+  private pushParsed(
+    event: RecordedEventLike,
+    parsed: { event: DomainEvent } | { error: unknown } | undefined,
+  ): void {
     const close = this.close;
     const findings = this.findings;
     if (event.globalPosition > close.throughPosition) {
@@ -150,7 +184,10 @@ export class CloseReplay {
     }
     if (event.globalPosition === close.throughPosition) this.chainHeadFound = event.hash;
     try {
-      this.engine.apply({ globalPosition: event.globalPosition, event: toDomainEvent(event) });
+      // parse() answers for every event through the close, and only those get here.
+      if (parsed === undefined) throw new Error(`event ${event.eventId} was not parsed`);
+      if ("error" in parsed) throw parsed.error;
+      this.engine.apply({ globalPosition: event.globalPosition, event: parsed.event });
       this.replayed += 1;
     } catch (error) {
       const detail = error instanceof EventValidationError ? error.message : (error as Error).message;

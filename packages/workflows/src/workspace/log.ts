@@ -20,15 +20,16 @@ export function toDomainEvent(recorded: RecordedEvent | Omit<RecordedEvent, "rec
 
 /**
  * Reads the store in global order after `after` (exclusive) through `through` (inclusive, default: to the
- * end), page by page, handing each stored event to `onEvent`. Returns the last position read.
+ * end), page by page, handing each page (in order, never empty, none past `through`) to `onPage`. Returns
+ * the last position read.
  *
  * The next page is asked for before the current one is handed over (at most one page ahead), so the
  * database's work on it overlaps the engine's on this one instead of adding to it.
  */
-export async function readLog(
+export async function readLogPages(
   store: EventStore,
   options: { after: number; through?: number },
-  onEvent: (stored: RecordedEvent) => void,
+  onPage: (page: readonly RecordedEvent[]) => void,
 ): Promise<number> {
   let last = options.after;
   let next = store.readAll({ after: options.after, limit: READ_PAGE_SIZE });
@@ -38,21 +39,57 @@ export async function readLog(
       const more = !(result.isEnd || result.events.length === 0);
       const beyondThrough = options.through !== undefined && result.checkpoint >= options.through;
       if (more && !beyondThrough) next = store.readAll({ after: result.checkpoint, limit: READ_PAGE_SIZE });
-      for (const stored of result.events) {
-        if (options.through !== undefined && stored.globalPosition > options.through) return last;
-        onEvent(stored);
-        last = stored.globalPosition;
+      const through = options.through;
+      const events =
+        through === undefined || result.checkpoint <= through
+          ? result.events
+          : result.events.filter((e) => e.globalPosition <= through);
+      if (events.length > 0) {
+        onPage(events);
+        last = (events[events.length - 1] as RecordedEvent).globalPosition;
       }
       if (!more || beyondThrough) return last;
     }
   } finally {
-    // A page read ahead and not used (an early return or a throwing onEvent) must not reject unobserved.
+    // A page read ahead and not used (an early return or a throwing onPage) must not reject unobserved.
     next.catch(() => undefined);
   }
   throw new RangeError(`reading the log took more than ${MAX_PAGES_PER_READ} pages`);
 }
 
+/** `readLogPages`, one stored event at a time. */
+export function readLog(
+  store: EventStore,
+  options: { after: number; through?: number },
+  onEvent: (stored: RecordedEvent) => void,
+): Promise<number> {
+  return readLogPages(store, options, (page) => {
+    for (const stored of page) onEvent(stored);
+  });
+}
+
 /** The recorded event the engine applies. */
 export function toEngineInput(stored: RecordedEvent): RecordedDomainEvent {
   return { globalPosition: stored.globalPosition, event: toDomainEvent(stored) };
+}
+
+/**
+ * The page's events as the engine applies them, validated up to the first one that fails (`error`, with
+ * `inputs` the ones before it). A page is validated whole before any of it is applied because alternating
+ * zod and the engine event by event cost ~15 % more CPU over a 136k-event replay (each loop keeps its own
+ * code and caches hot for a page instead of evicting the other's at every event).
+ */
+export function toEngineInputs(page: readonly RecordedEvent[]): {
+  readonly inputs: RecordedDomainEvent[];
+  readonly error?: unknown;
+} {
+  const inputs: RecordedDomainEvent[] = [];
+  for (const stored of page) {
+    try {
+      inputs.push(toEngineInput(stored));
+    } catch (error) {
+      return { inputs, error };
+    }
+  }
+  return { inputs };
 }

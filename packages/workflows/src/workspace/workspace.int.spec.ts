@@ -1,14 +1,16 @@
-import type { EventStore } from "@icm/event-store";
+import type { SqlEventStore } from "@icm/event-store-sql";
+import { EventValidationError } from "@icm/events";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { deal, ev, section8History } from "../testing/history.js";
 import { SharedPglite } from "../testing/pglite.js";
+import { editStoredEvent, positionOfEvent } from "../testing/tamper.js";
 import { InvalidInputError } from "./errors.js";
 import { IcmWorkspace } from "./workspace.js";
 
 // Recording and following the log on PGlite.
 
 const db = new SharedPglite();
-let store: EventStore;
+let store: SqlEventStore;
 beforeAll(() => db.start());
 afterAll(() => db.stop());
 beforeEach(async () => {
@@ -45,6 +47,20 @@ describe("record", () => {
 });
 
 describe("refresh", () => {
+  it("stops at a stored event that fails validation, naming it, with every event before it applied", async () => {
+    const reader = await IcmWorkspace.open({ store });
+    const writer = await IcmWorkspace.open({ store });
+    await writer.record(section8History());
+    const position = await positionOfEvent(store, "deal-D2");
+    await editStoredEvent(store, position, (data) => ({ ...data, amount: "-5.00" }));
+    // The whole log is one page: the events before the bad one are applied, it and the rest are not.
+    const error = await reader.refresh().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EventValidationError);
+    expect((error as EventValidationError).issues[0]?.path).toBe("data.amount");
+    expect(reader.lastPosition).toBe(position - 1);
+    await expect(IcmWorkspace.open({ store })).rejects.toThrow("data.amount");
+  });
+
   it("follows events another workspace recorded", async () => {
     const reader = await IcmWorkspace.open({ store });
     const writer = await IcmWorkspace.open({ store });

@@ -20,6 +20,7 @@ import {
   isIdempotencyConflict,
   MAX_APPEND_BATCH,
   NO_CONCURRENCY_CHECK,
+  type RecordedEvent,
   STREAM_DOES_NOT_EXIST,
 } from "@icm/event-store";
 import { type DomainEvent, EventValidationError, type JsonObject, streamIdFor } from "@icm/events";
@@ -40,7 +41,7 @@ import { periodSnapshot } from "../payout-run/snapshot.js";
 import { type AsOf, type LogIndexEntry, positionAtTime } from "../statement-queries/as-of.js";
 import { diffStatements, type StatementDiff } from "../statement-queries/diff.js";
 import { CloseRefusedError, InvalidInputError, NotFoundError } from "./errors.js";
-import { MAX_PAGES_PER_READ, READ_PAGE_SIZE, readLog, toEngineInput } from "./log.js";
+import { MAX_PAGES_PER_READ, READ_PAGE_SIZE, readLogPages, toEngineInputs } from "./log.js";
 
 /** Events validated and appended per `record` call at most; bigger imports are split by the caller. */
 export const MAX_RECORD_BATCH = 100_000;
@@ -378,7 +379,7 @@ export class IcmWorkspace {
         }
       },
     });
-    await readLog(this.store, { after: 0 }, (e) => replay.push(e));
+    await readLogPages(this.store, { after: 0 }, (page) => replay.pushPage(page));
     const report = replay.finish();
     const chain = replay.chainAfterClose();
     if (chain.ok) return report;
@@ -507,19 +508,25 @@ export class IcmWorkspace {
   /** Applies what the store has after the last applied position: to the end, or through `through`. */
   private async catchUp(through?: number): Promise<number> {
     const range = through === undefined ? { after: this.applied } : { after: this.applied, through };
-    await readLog(this.store, range, (stored) => {
-      const recorded = toEngineInput(stored);
-      this.engine.apply(recorded);
-      this.applied = stored.globalPosition;
-      this.log.push(recorded);
-      this.index.push({ position: stored.globalPosition, recordedAt: stored.recordedAt });
-      if (recorded.event.type === "PeriodClosed" && !this.closes.has(recorded.event.data.period)) {
-        this.closes.set(recorded.event.data.period, {
-          eventId: recorded.event.eventId,
-          position: stored.globalPosition,
-          data: recorded.event.data,
-        });
+    await readLogPages(this.store, range, (page) => {
+      // Validated page by page (see toEngineInputs); what precedes an invalid event is applied, as before.
+      const { inputs, error } = toEngineInputs(page);
+      for (let i = 0; i < inputs.length; i += 1) {
+        const recorded = inputs[i] as RecordedDomainEvent;
+        const stored = page[i] as RecordedEvent;
+        this.engine.apply(recorded);
+        this.applied = stored.globalPosition;
+        this.log.push(recorded);
+        this.index.push({ position: stored.globalPosition, recordedAt: stored.recordedAt });
+        if (recorded.event.type === "PeriodClosed" && !this.closes.has(recorded.event.data.period)) {
+          this.closes.set(recorded.event.data.period, {
+            eventId: recorded.event.eventId,
+            position: stored.globalPosition,
+            data: recorded.event.data,
+          });
+        }
       }
+      if (error !== undefined) throw error;
     });
     return this.applied;
   }
