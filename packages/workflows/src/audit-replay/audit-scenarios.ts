@@ -39,6 +39,10 @@ export async function verifyReproduces(store: SqlEventStore): Promise<void> {
   // A fresh workspace on the same store (another process) reproduces too.
   const fresh = await IcmWorkspace.open({ store });
   expect((await fresh.verify("2026-Q1")).status).toBe("reproduced");
+  // And so does the store on its own, with no workspace opened (an auditor's `icm verify`): the same report.
+  for (const period of ["2026-Q1", "2026-Q2"])
+    expect(await IcmWorkspace.verifyStored(store, period)).toEqual(await ws.verify(period));
+  await expect(IcmWorkspace.verifyStored(store, "2026-Q3")).rejects.toThrow("period 2026-Q3 is not closed");
 }
 
 export async function tamperIsNamed(store: SqlEventStore): Promise<void> {
@@ -55,6 +59,16 @@ export async function tamperIsNamed(store: SqlEventStore): Promise<void> {
   expect(report.divergence?.expected).toBe("8500.00");
   const later = await ws.verify("2026-Q2");
   expect(later.status).toBe("diverged");
+  // From the store alone the same checks fail at the same places; with no statement loaded before the edit,
+  // the rep's statement is named by its payable instead of its first differing line.
+  const stored = await IcmWorkspace.verifyStored(store, "2026-Q1");
+  expect(stored.status).toBe("diverged");
+  expect(stored.brokenAt).toBe(position);
+  expect(stored.findings.map((f) => [f.check, f.position])).toEqual(
+    report.findings.map((f) => [f.check, f.position]),
+  );
+  expect(stored.divergence?.repId).toBe("ana");
+  expect(stored.divergence?.line).toBe("payable");
 }
 
 /**

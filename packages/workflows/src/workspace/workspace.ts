@@ -41,7 +41,7 @@ import { periodSnapshot } from "../payout-run/snapshot.js";
 import { type AsOf, type LogIndexEntry, positionAtTime } from "../statement-queries/as-of.js";
 import { diffStatements, type StatementDiff } from "../statement-queries/diff.js";
 import { CloseRefusedError, InvalidInputError, NotFoundError } from "./errors.js";
-import { MAX_PAGES_PER_READ, READ_PAGE_SIZE, readLogPages, toEngineInputs } from "./log.js";
+import { MAX_PAGES_PER_READ, READ_PAGE_SIZE, readLogPages, toEngineInput, toEngineInputs } from "./log.js";
 
 /** Events validated and appended per `record` call at most; bigger imports are split by the caller. */
 export const MAX_RECORD_BATCH = 100_000;
@@ -60,6 +60,11 @@ export interface RecordResult {
 export interface WorkspaceOptions {
   readonly store: EventStore;
 }
+
+/** The stream a period's close is appended to (streamIdFor of a PeriodClosed). */
+const closeStreamId = (period: string): string => `close-${period}`;
+/** A close stream holds one event; a few more are read in case something else was appended to it. */
+const MAX_CLOSE_STREAM_EVENTS = 16;
 
 interface StoredClose {
   readonly eventId: string;
@@ -238,7 +243,7 @@ export class IcmWorkspace {
       let replayed: boolean;
       try {
         const appended = await this.store.append(
-          `close-${period}`,
+          closeStreamId(period),
           [toAppend(event.value)],
           STREAM_DOES_NOT_EXIST,
         );
@@ -360,43 +365,30 @@ export class IcmWorkspace {
   /**
    * Replays the log up to the close's position in a FRESH engine, recomputes every statement and compares
    * digests, Merkle root and chain head; also walks the whole stored chain. Reads the store, not this
-   * workspace's memory, so an edit behind the store's back is caught.
+   * workspace's memory, so an edit behind the store's back is caught; this workspace's statements (loaded
+   * before the edit) name the first line that differs.
    */
   async verify(period: string): Promise<VerifyReport> {
     const close = this.requireClose(period);
-    // One streamed read of the whole stored log (pages, nothing held): events through the close are
-    // replayed in the fresh engine, and every event's hash link is checked, the later ones too, which is
-    // the walk `store.verifyChain()` would do with a second read of the log.
-    const replay = new CloseReplay({
-      close: close.data,
-      closeEventId: close.eventId,
-      closePosition: close.position,
-      reference: (repId) => {
-        try {
-          return this.engine.statement(repId, period, { throughPosition: close.data.throughPosition });
-        } catch {
-          return undefined;
-        }
-      },
+    return verifyStoredClose(this.store, close, (repId) => {
+      try {
+        return this.engine.statement(repId, period, { throughPosition: close.data.throughPosition });
+      } catch {
+        return undefined;
+      }
     });
-    await readLogPages(this.store, { after: 0 }, (page) => replay.pushPage(page));
-    const report = replay.finish();
-    const chain = replay.chainAfterClose();
-    if (chain.ok) return report;
-    if (report.findings.some((f) => f.check === "chain" && f.position === chain.position)) return report;
-    return {
-      ...report,
-      status: "diverged",
-      brokenAt: report.brokenAt ?? chain.position,
-      findings: [
-        ...report.findings,
-        {
-          check: "chain",
-          position: chain.position,
-          detail: `the stored log fails the hash chain at position ${chain.position} (${chain.reason}): expected ${chain.expected}, found ${chain.found}`,
-        },
-      ],
-    };
+  }
+
+  /**
+   * `verify` straight from a store, without opening a workspace: what an auditor's fresh process needs (the
+   * `icm verify` command). Opening one first replayed the whole log into it only to find the close, so the
+   * log was replayed twice. A statement that differs is named by digest and payable, not by first line: a
+   * workspace opened from the same store would hold the same edits, so it could not name one either.
+   */
+  static async verifyStored(store: EventStore, period: string): Promise<VerifyReport> {
+    const close = await storedCloseOf(store, period);
+    if (close === undefined) throw new NotFoundError(`period ${period} is not closed`);
+    return verifyStoredClose(store, close);
   }
 
   /** An offline-checkable proof that the rep's statement digest is in the close's Merkle root. */
@@ -536,4 +528,52 @@ export class IcmWorkspace {
     this.queue = run.catch(() => undefined);
     return run;
   }
+}
+
+/** The first PeriodClosed of the period (the close), read from its stream; undefined if it is not closed. */
+async function storedCloseOf(store: EventStore, period: string): Promise<StoredClose | undefined> {
+  const { events } = await store.readStream(closeStreamId(period), { maxCount: MAX_CLOSE_STREAM_EVENTS });
+  for (const stored of events) {
+    if (stored.type !== "PeriodClosed") continue;
+    const event = toEngineInput(stored).event;
+    if (event.type === "PeriodClosed" && event.data.period === period)
+      return { eventId: event.eventId, position: stored.globalPosition, data: event.data };
+  }
+  return undefined;
+}
+
+/**
+ * One streamed read of the whole stored log (pages, nothing held): events through the close are replayed in
+ * a fresh engine, and every event's hash link is checked, the later ones too, which is the walk
+ * `store.verifyChain()` would do with a second read of the log.
+ */
+async function verifyStoredClose(
+  store: EventStore,
+  close: StoredClose,
+  reference?: (repId: string) => Statement | undefined,
+): Promise<VerifyReport> {
+  const replay = new CloseReplay({
+    close: close.data,
+    closeEventId: close.eventId,
+    closePosition: close.position,
+    ...(reference === undefined ? {} : { reference }),
+  });
+  await readLogPages(store, { after: 0 }, (page) => replay.pushPage(page));
+  const report = replay.finish();
+  const chain = replay.chainAfterClose();
+  if (chain.ok) return report;
+  if (report.findings.some((f) => f.check === "chain" && f.position === chain.position)) return report;
+  return {
+    ...report,
+    status: "diverged",
+    brokenAt: report.brokenAt ?? chain.position,
+    findings: [
+      ...report.findings,
+      {
+        check: "chain",
+        position: chain.position,
+        detail: `the stored log fails the hash chain at position ${chain.position} (${chain.reason}): expected ${chain.expected}, found ${chain.found}`,
+      },
+    ],
+  };
 }

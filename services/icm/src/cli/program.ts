@@ -1,7 +1,12 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { encodeProof, verifyInclusion } from "@icm/audit";
-import { isIdempotencyConflict, isInvalidAppend, isPartialDuplicateAppend } from "@icm/event-store";
+import {
+  type EventStore,
+  isIdempotencyConflict,
+  isInvalidAppend,
+  isPartialDuplicateAppend,
+} from "@icm/event-store";
 import { EventValidationError, minorUnits } from "@icm/events";
 import {
   CloseRefusedError,
@@ -59,19 +64,20 @@ function json(io: CliIo, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-async function withWorkspace<T>(
-  options: GlobalOptions,
-  work: (ws: IcmWorkspace) => Promise<T> | T,
-): Promise<T> {
+async function withStore<T>(options: GlobalOptions, work: (store: EventStore) => Promise<T> | T): Promise<T> {
   if (options.store.startsWith("pglite:") && options.store.length > "pglite:".length) {
     await mkdir(options.store.slice("pglite:".length), { recursive: true });
   }
   const store = await openStore(options.store);
   try {
-    return await work(await IcmWorkspace.open({ store }));
+    return await work(store);
   } finally {
     await store.close();
   }
+}
+
+function withWorkspace<T>(options: GlobalOptions, work: (ws: IcmWorkspace) => Promise<T> | T): Promise<T> {
+  return withStore(options, async (store) => work(await IcmWorkspace.open({ store })));
 }
 
 /** Maps a thrown error to the documented exit code and prints it (as JSON with --json). */
@@ -310,7 +316,8 @@ export function buildProgram(io: CliIo, outcome: Outcome): Command {
     .description("replay the log up to a close in a fresh engine; exit 4 unless it reproduces")
     .argument("<period>")
     .action(async (period: string) => {
-      const report = await withWorkspace(g(), (ws) => ws.verify(period));
+      // No workspace: verify replays the log once, in its own fresh engine (IcmWorkspace.verifyStored).
+      const report = await withStore(g(), (store) => IcmWorkspace.verifyStored(store, period));
       verification(io, outcome, report, g().json);
     });
 
