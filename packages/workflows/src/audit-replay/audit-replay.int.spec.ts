@@ -56,6 +56,13 @@ describe("audit bundle", () => {
     expect(report.findings).toEqual([]);
     expect(report.status).toBe("reproduced");
     expect(report.statementsChecked).toBe(2);
+    // From the store alone (the `icm bundle` command): the same bytes, and the head's position back.
+    const storedPath = join(dir, "q1.stored.bundle.jsonl");
+    expect(await IcmWorkspace.exportBundleStored(store, "2026-Q1", storedPath)).toBe(ws.lastPosition);
+    expect(await readFile(storedPath, "utf8")).toBe(text);
+    await expect(IcmWorkspace.exportBundleStored(store, "2027-Q1", storedPath)).rejects.toThrow(
+      "period 2027-Q1 is not closed",
+    );
   });
 
   it("a bundle edited after export fails and names the broken position", async () => {

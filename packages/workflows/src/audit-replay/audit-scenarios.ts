@@ -116,4 +116,12 @@ export async function proofChecksOffline(store: SqlEventStore): Promise<void> {
   expect(received.root).toBe(close?.close.merkleRoot);
   expect(received.digest).toBe(close?.close.statements.find((s) => s.repId === "ana")?.digest);
   expect(verifyInclusion({ ...received, digest: "0".repeat(64) })).toBe(false);
+  // From the store alone (the `icm proof` command): the same proof, the same refusals.
+  expect(await IcmWorkspace.proofStored(store, "2026-Q1", "ana")).toEqual(proof);
+  await expect(IcmWorkspace.proofStored(store, "2026-Q1", "nobody")).rejects.toThrow(
+    "the close of 2026-Q1 has no statement for nobody",
+  );
+  await expect(IcmWorkspace.proofStored(store, "2027-Q1", "ana")).rejects.toThrow(
+    "period 2027-Q1 is not closed",
+  );
 }

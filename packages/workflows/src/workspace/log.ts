@@ -57,17 +57,6 @@ export async function readLogPages(
   throw new RangeError(`reading the log took more than ${MAX_PAGES_PER_READ} pages`);
 }
 
-/** `readLogPages`, one stored event at a time. */
-export function readLog(
-  store: EventStore,
-  options: { after: number; through?: number },
-  onEvent: (stored: RecordedEvent) => void,
-): Promise<number> {
-  return readLogPages(store, options, (page) => {
-    for (const stored of page) onEvent(stored);
-  });
-}
-
 /** The recorded event the engine applies. */
 export function toEngineInput(stored: RecordedEvent): RecordedDomainEvent {
   return { globalPosition: stored.globalPosition, event: toDomainEvent(stored) };

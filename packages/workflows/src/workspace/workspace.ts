@@ -386,44 +386,34 @@ export class IcmWorkspace {
    * workspace opened from the same store would hold the same edits, so it could not name one either.
    */
   static async verifyStored(store: EventStore, period: string): Promise<VerifyReport> {
-    const close = await storedCloseOf(store, period);
-    if (close === undefined) throw new NotFoundError(`period ${period} is not closed`);
-    return verifyStoredClose(store, close);
+    return verifyStoredClose(store, await requireStoredClose(store, period));
   }
 
   /** An offline-checkable proof that the rep's statement digest is in the close's Merkle root. */
   proof(period: string, repId: string): MerkleProof {
-    const close = this.requireClose(period);
-    if (!close.data.statements.some((s) => s.repId === repId))
-      throw new NotFoundError(`the close of ${period} has no statement for ${repId}`);
-    return inclusionProof(
-      close.data.statements.map((s) => ({ repId: s.repId, digest: s.digest })),
-      repId,
-    );
+    return proofIn(this.requireClose(period), repId);
+  }
+
+  /** `proof` straight from a store: the close event is all it needs (the `icm proof` command). */
+  static async proofStored(store: EventStore, period: string, repId: string): Promise<MerkleProof> {
+    return proofIn(await requireStoredClose(store, period), repId);
   }
 
   /** Writes the audit bundle of a closed period (the whole log to the current head) to a stream or a file. */
   async exportBundle(period: string, out: Writable | string): Promise<void> {
-    const close = this.requireClose(period);
-    const head = await this.store.head();
-    const store = this.store;
-    async function* events(): AsyncGenerator<RecordedEventLike> {
-      let after = 0;
-      for (let page = 0; page < MAX_PAGES_PER_READ; page += 1) {
-        const result = await store.readAll({ after, limit: READ_PAGE_SIZE });
-        for (const e of result.events) {
-          if (e.globalPosition > head.globalPosition) return;
-          yield e;
-        }
-        after = result.checkpoint;
-        if (result.isEnd || result.events.length === 0 || after >= head.globalPosition) return;
-      }
-    }
-    await writeBundle(
-      { format: AUDIT_BUNDLE_FORMAT, close: close.data, closeEventId: close.eventId, chainHead: head },
-      events(),
-      out,
-    );
+    await writeStoredBundle(this.store, this.requireClose(period), out);
+  }
+
+  /**
+   * `exportBundle` straight from a store (the `icm bundle` command): the close and one streamed read of the
+   * log. Returns the position of the last event written.
+   */
+  static async exportBundleStored(
+    store: EventStore,
+    period: string,
+    out: Writable | string,
+  ): Promise<number> {
+    return writeStoredBundle(store, await requireStoredClose(store, period), out);
   }
 
   /** Verifies an audit bundle file on its own: no store, no workspace. */
@@ -540,6 +530,48 @@ async function storedCloseOf(store: EventStore, period: string): Promise<StoredC
       return { eventId: event.eventId, position: stored.globalPosition, data: event.data };
   }
   return undefined;
+}
+
+async function requireStoredClose(store: EventStore, period: string): Promise<StoredClose> {
+  const close = await storedCloseOf(store, period);
+  if (close === undefined) throw new NotFoundError(`period ${period} is not closed`);
+  return close;
+}
+
+function proofIn(close: StoredClose, repId: string): MerkleProof {
+  if (!close.data.statements.some((s) => s.repId === repId))
+    throw new NotFoundError(`the close of ${close.data.period} has no statement for ${repId}`);
+  return inclusionProof(
+    close.data.statements.map((s) => ({ repId: s.repId, digest: s.digest })),
+    repId,
+  );
+}
+
+/** The audit bundle: the close, then every stored event through the head as it is now. Returns the head. */
+async function writeStoredBundle(
+  store: EventStore,
+  close: StoredClose,
+  out: Writable | string,
+): Promise<number> {
+  const head = await store.head();
+  async function* events(): AsyncGenerator<RecordedEventLike> {
+    let after = 0;
+    for (let page = 0; page < MAX_PAGES_PER_READ; page += 1) {
+      const result = await store.readAll({ after, limit: READ_PAGE_SIZE });
+      for (const e of result.events) {
+        if (e.globalPosition > head.globalPosition) return;
+        yield e;
+      }
+      after = result.checkpoint;
+      if (result.isEnd || result.events.length === 0 || after >= head.globalPosition) return;
+    }
+  }
+  await writeBundle(
+    { format: AUDIT_BUNDLE_FORMAT, close: close.data, closeEventId: close.eventId, chainHead: head },
+    events(),
+    out,
+  );
+  return head.globalPosition;
 }
 
 /**

@@ -328,7 +328,7 @@ export function buildProgram(io: CliIo, outcome: Outcome): Command {
     .argument("<rep>")
     .option("--out <file>", "write the proof (canonical JSON) to a file")
     .action(async (period: string, rep: string, options: { out?: string }) => {
-      const proof = await withWorkspace(g(), (ws) => ws.proof(period, rep));
+      const proof = await withStore(g(), (store) => IcmWorkspace.proofStored(store, period, rep));
       const verified = verifyInclusion(proof);
       if (options.out) await writeFile(options.out, `${encodeProof(proof)}\n`);
       if (g().json) json(io, { proof, verified });
@@ -367,10 +367,9 @@ export function buildProgram(io: CliIo, outcome: Outcome): Command {
     .requiredOption("--out <file>", "bundle file to write")
     .action(async (period: string, options: { out: string }) => {
       await mkdir(dirname(options.out), { recursive: true });
-      const position = await withWorkspace(g(), async (ws) => {
-        await ws.exportBundle(period, options.out);
-        return ws.lastPosition;
-      });
+      const position = await withStore(g(), (store) =>
+        IcmWorkspace.exportBundleStored(store, period, options.out),
+      );
       if (g().json) json(io, { out: options.out, period, events: position });
       else io.stdout.write(`Wrote the ${period} audit bundle (${position} events) to ${options.out}\n`);
     });
