@@ -125,6 +125,25 @@ describe("Engine", () => {
     expect(s.engine.statements("2026-03").map((st) => st.repId)).toEqual(["al", "ana", "bo"]);
   });
 
+  it("eachStatement computes a statement only when it is asked for, and refuses an apply in between", () => {
+    const s = team();
+    const asked: string[] = [];
+    const statement = s.engine.statement.bind(s.engine);
+    s.engine.statement = (repId, period, options) => {
+      asked.push(repId);
+      return statement(repId, period, options);
+    };
+    const each = s.engine.eachStatement("2026-01");
+    expect(asked).toEqual([]);
+    expect(each.next().value?.repId).toBe("ana");
+    expect(asked).toEqual(["ana"]);
+    s.deal("B2", "5000.00", "2026-01-25", [{ repId: "bo", share: "1" }]);
+    expect(() => each.next()).toThrow(/applied while the statements were being read/);
+    expect([...s.engine.eachStatement("2026-01")].map((st) => statementDigest(st))).toEqual(
+      s.engine.statements("2026-01").map((st) => statementDigest(st)),
+    );
+  });
+
   it("reports unknown reps and open disputes as exceptions until they are resolved", () => {
     const s = team();
     s.deal("X1", "5000.00", "2026-02-03", [{ repId: "ghost", share: "1" }]);

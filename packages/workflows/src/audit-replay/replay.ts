@@ -226,8 +226,12 @@ export class CloseReplay {
       });
     }
 
-    const recomputed = new Map<string, Statement>();
-    for (const s of engine.statements(close.period)) recomputed.set(s.repId, s);
+    // Each statement is digested as it is computed and let go: a period's statements held at once were
+    // several GiB at 10,000 reps. A statement that differs is computed again (a pure function of the same
+    // facts) to name its first differing line.
+    const recomputed = new Map<string, { digest: string; payable: string }>();
+    for (const s of engine.eachStatement(close.period))
+      recomputed.set(s.repId, { digest: statementDigest(s), payable: money(s.payable, s.scale) });
     let divergence: Divergence | undefined;
     const recordedReps = new Set(close.statements.map((s) => s.repId));
     const digests: { repId: string; digest: string }[] = [];
@@ -244,14 +248,13 @@ export class CloseReplay {
         });
         continue;
       }
-      const digest = statementDigest(s);
-      digests.push({ repId: s.repId, digest });
+      const { digest, payable } = s;
+      digests.push({ repId: line.repId, digest });
       if (digest === line.digest) continue;
-      const payable = money(s.payable, s.scale);
       const reference = input.reference?.(line.repId);
       const named =
         reference !== undefined && statementDigest(reference) === line.digest
-          ? firstDifferingLine(reference, s)
+          ? firstDifferingLine(reference, engine.statement(line.repId, close.period))
           : undefined;
       const d: Divergence =
         named ??
@@ -266,9 +269,9 @@ export class CloseReplay {
     }
     for (const repId of [...recomputed.keys()].sort()) {
       if (recordedReps.has(repId)) continue;
-      const s = recomputed.get(repId) as Statement;
-      digests.push({ repId, digest: statementDigest(s) });
-      divergence ??= { repId, line: "statement", expected: "absent", found: statementDigest(s) };
+      const { digest } = recomputed.get(repId) as { digest: string };
+      digests.push({ repId, digest });
+      divergence ??= { repId, line: "statement", expected: "absent", found: digest };
       findings.push({
         check: "statement",
         detail: `rep ${repId}: the replay has a statement the close did not record`,

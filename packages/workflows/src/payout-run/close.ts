@@ -3,12 +3,13 @@ import {
   type CalculationException,
   ENGINE_VERSION,
   type Engine,
-  type PlanRef,
   type Statement,
   statementDigest,
 } from "@icm/engine";
 import type { EventData } from "@icm/events";
 import { money } from "./money.js";
+import type { PeriodSnapshot } from "./snapshot.js";
+import { PlanVersions } from "./summary.js";
 
 export type PeriodClosedData = EventData["PeriodClosed"];
 
@@ -52,17 +53,14 @@ export function exceptionKey(x: CalculationException): string {
 /**
  * The body of the PeriodClosed event (DOMAIN.md §7): every statement of the period as of `throughPosition`
  * with its digest, the Merkle root over them, the plan versions behind them, the engine version, and the
- * chain head at that position.
+ * chain head at that position. Statements are folded in one at a time (Engine.eachStatement).
  */
 export function buildClose(engine: Engine, input: CloseInput): PeriodClosedData {
-  return closeBody(engine.statements(input.period, { throughPosition: input.throughPosition }), input);
+  return closeBody(engine.eachStatement(input.period, { throughPosition: input.throughPosition }), input);
 }
 
-/**
- * `buildClose` from statements already computed (`engine.statements(period, { throughPosition })`, e.g. a
- * PeriodSnapshot's), so a close does not compute every statement a second time.
- */
-export function closeBody(statements: readonly Statement[], input: CloseInput): PeriodClosedData {
+/** `buildClose` from statements already computed (`engine.statements(period, { throughPosition })`). */
+export function closeBody(statements: Iterable<Statement>, input: CloseInput): PeriodClosedData {
   return closeBodyOf(closeLinesOf(statements), input);
 }
 
@@ -82,24 +80,33 @@ export interface CloseInput {
   readonly exceptions: readonly CalculationException[];
 }
 
-/** The close's lines of statements (digests computed here, once). */
-export function closeLinesOf(statements: readonly Statement[]): CloseLines {
-  const lines = statements.map((s) => ({
-    repId: s.repId,
-    currency: s.currency,
-    payable: money(s.payable, s.scale),
-    digest: statementDigest(s),
-  }));
-  return { lines, planVersions: planVersionsOf(statements) };
+/** The close's lines of statements (digests computed here, once), one statement at a time. */
+export function closeLinesOf(statements: Iterable<Statement>): CloseLines {
+  const lines: CloseLines["lines"][number][] = [];
+  const planVersions = new PlanVersions();
+  for (const s of statements) {
+    lines.push({
+      repId: s.repId,
+      currency: s.currency,
+      payable: money(s.payable, s.scale),
+      digest: statementDigest(s),
+    });
+    planVersions.add(s);
+  }
+  return { lines, planVersions: planVersions.versions() };
 }
 
-/** The plan versions behind statements, each once, sorted by plan id then version. */
-export function planVersionsOf(statements: readonly Statement[]): { planId: string; version: number }[] {
-  const plans = new Map<string, PlanRef>();
-  for (const s of statements) for (const p of s.plans) plans.set(`${p.planId}@${p.version}`, p);
-  return [...plans.values()]
-    .sort((a, b) => (a.planId < b.planId ? -1 : a.planId > b.planId ? 1 : a.version - b.version))
-    .map((p) => ({ planId: p.planId, version: p.version }));
+/** The close's lines from a payout run's snapshot (its digests were computed once, for both). */
+export function closeLinesFrom(snapshot: PeriodSnapshot): CloseLines {
+  return {
+    lines: snapshot.lines.map((l) => ({
+      repId: l.repId,
+      currency: l.currency,
+      payable: l.payable,
+      digest: l.digest,
+    })),
+    planVersions: snapshot.planVersions,
+  };
 }
 
 /** The PeriodClosed body from the close's lines. */

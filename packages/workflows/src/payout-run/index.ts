@@ -3,3 +3,4 @@ export * from "./money.js";
 export * from "./payroll.js";
 export * from "./preview.js";
 export * from "./snapshot.js";
+export * from "./summary.js";

@@ -2,6 +2,14 @@ import { ENTRY_KINDS, type EntryKind, type Statement } from "@icm/engine";
 import type { Decimal } from "@icm/events";
 import { money, ZERO } from "./money.js";
 
+/** What the payroll file reads of a statement: a period's statements are reduced to this as they are computed. */
+export type PayrollStatement = Pick<Statement, "repId" | "currency" | "scale" | "payable" | "totals">;
+
+/** The payroll fields of a statement, without its lines (see Engine.eachStatement). */
+export function payrollStatement(s: Statement): PayrollStatement {
+  return { repId: s.repId, currency: s.currency, scale: s.scale, payable: s.payable, totals: s.totals };
+}
+
 /** A CSV cell: quoted only when it must be (RFC 4180). */
 function cell(text: string): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
@@ -14,7 +22,7 @@ function cell(text: string): string {
  * currencies are never added together). Every figure is the statement's own, at its scale, so the file
  * matches the statements to the cent.
  */
-export function payrollCsv(statements: readonly Statement[]): string {
+export function payrollCsv(statements: readonly PayrollStatement[]): string {
   const kinds: EntryKind[] = ENTRY_KINDS.filter((k) => statements.some((s) => !s.totals[k].isZero()));
   const header = ["rep", "currency", "payable", ...kinds];
   const rows: string[][] = [];

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { KINDS, statementOf } from "../testing/statements.js";
 import { payrollCsv } from "./payroll.js";
-import { currencyTotals } from "./preview.js";
+import { currencyTotals } from "./summary.js";
 
 // The payroll file is arithmetic finance relies on: laws over arbitrary statements, plus one fixed example.
 

@@ -32,10 +32,10 @@ import {
   type CloseResult,
   closeBodyOf,
   closeEventId,
-  closeLinesOf,
+  closeLinesFrom,
   type PeriodClosedData,
 } from "../payout-run/close.js";
-import { payrollCsv } from "../payout-run/payroll.js";
+import { payrollCsv, payrollStatement } from "../payout-run/payroll.js";
 import { type PayoutRunPreview, previewWithCloseLines } from "../payout-run/preview.js";
 import { periodSnapshot } from "../payout-run/snapshot.js";
 import { type AsOf, type LogIndexEntry, positionAtTime } from "../statement-queries/as-of.js";
@@ -279,7 +279,7 @@ export class IcmWorkspace {
     if (remembered !== undefined && remembered.period === period && remembered.applied === position)
       return remembered;
     const snapshot = periodSnapshot(this.engine, period, position);
-    return { exceptions: snapshot.exceptions, closeLines: closeLinesOf(snapshot.statements) };
+    return { exceptions: snapshot.exceptions, closeLines: closeLinesFrom(snapshot) };
   }
 
   /** The recorded close of a period, if any (the first one). */
@@ -298,7 +298,8 @@ export class IcmWorkspace {
   /** The payroll CSV of a period (frozen statements once closed). */
   payrollCsv(period: string): string {
     this.assertPeriod(period);
-    return payrollCsv(this.engine.statements(period));
+    // Only the totals of each statement are read: keep those, not every statement's lines at once.
+    return payrollCsv(Array.from(this.engine.eachStatement(period), payrollStatement));
   }
 
   /** Every statement of a period (now, or as of a position / time). */
