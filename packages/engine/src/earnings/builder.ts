@@ -36,18 +36,41 @@ function compareSources(a: SourceRef, b: SourceRef): number {
 
 const ZERO = new Decimal(0);
 
+/**
+ * A line's sources sorted once, as its trace names them. Every line of one deal (earning, true-up, SPIFF,
+ * bonus, their clawbacks) has the same sources: the caller sorts them once per deal and the lines share
+ * the two arrays (a trace's arrays are readonly), instead of sorting and copying them for every line.
+ */
+export class SortedSources {
+  readonly sourceEventIds: readonly string[];
+  readonly positions: readonly number[];
+
+  constructor(sources: readonly (SourceRef | undefined)[]) {
+    const sorted = sortSources(sources);
+    const sourceEventIds: string[] = [];
+    const positions: number[] = [];
+    for (const s of sorted) {
+      sourceEventIds.push(s.eventId);
+      positions.push(s.position);
+    }
+    this.sourceEventIds = sourceEventIds;
+    this.positions = positions;
+  }
+}
+
 export interface LineSpec {
   readonly kind: EntryKind;
   /** Unrounded or already rounded: rounded here, once, by the plan's policy. */
   readonly amount: Decimal;
   readonly plan: CompiledPlan;
-  readonly component?: string;
+  readonly component?: string | undefined;
   /** What the line is about, unique within (component, kind): "deal:D-1", "adj:A-7", "deal:D-1:rep-9". */
   readonly sourceKey: string;
   readonly businessDate: string;
-  readonly dealId?: string;
-  readonly band?: string;
-  readonly sources: readonly (SourceRef | undefined)[];
+  readonly dealId?: string | undefined;
+  readonly band?: string | undefined;
+  /** In any order, with duplicates (sorted here), or already sorted once for several lines. */
+  readonly sources: readonly (SourceRef | undefined)[] | SortedSources;
   readonly inputs: Readonly<Record<string, string>>;
   readonly arithmetic: string;
   readonly explanation: string;
@@ -78,13 +101,8 @@ export class EarningsBuilder {
     const id = `${this.repId}/${this.period.id}/${spec.component ?? "-"}/${spec.sourceKey}/${spec.kind}`;
     if (this.ids.has(id)) throw new Error(`duplicate ledger entry id ${id}`);
     this.ids.add(id);
-    const sources = sortSources(spec.sources);
-    const sourceEventIds: string[] = [];
-    const positions: number[] = [];
-    for (const s of sources) {
-      sourceEventIds.push(s.eventId);
-      positions.push(s.position);
-    }
+    const { sourceEventIds, positions } =
+      spec.sources instanceof SortedSources ? spec.sources : new SortedSources(spec.sources);
     const entry: LedgerEntry = {
       id,
       repId: this.repId,

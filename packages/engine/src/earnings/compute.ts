@@ -3,7 +3,7 @@ import { type Period, parsePeriodId, previousPeriod } from "../calendar/index.js
 import type { CompiledComponent, CompiledPlan, Facts } from "../facts/index.js";
 import type { LedgerEntry } from "../ledger/types.js";
 import { bonusReached } from "./bonus/bonus.js";
-import { EarningsBuilder, type LineSpec } from "./builder.js";
+import { EarningsBuilder, type LineSpec, SortedSources } from "./builder.js";
 import { EarningsCapLimiter } from "./cap/earnings-cap.js";
 import { reversalSpecs } from "./clawback/clawback.js";
 import { matchesFilter } from "./filter.js";
@@ -248,15 +248,23 @@ class PeriodRun {
         item.kind === "deal"
           ? item.dealCredit.inputs
           : { adjustmentAmount: item.adjustment.amount.toFixed(), adjustmentPeriod: item.adjustment.period };
-      const emit = (spec: Omit<LineSpec, "plan" | "sourceKey" | "businessDate" | "sources">) => {
+      // Every line of the item has the same sources: sorted once, shared by the lines' traces.
+      const sources = new SortedSources([...item.sources, ...commonSources]);
+      // `inputs` already starts with the item's own (one object per line, not a merge of two).
+      const emit = (spec: Omit<LineSpec, "plan" | "sourceKey" | "businessDate" | "sources" | "dealId">) => {
         const entry = builder.line({
-          ...spec,
-          inputs: { ...itemInputs, ...spec.inputs },
+          kind: spec.kind,
+          amount: spec.amount,
           plan,
+          component: spec.component,
           sourceKey,
           businessDate: item.date,
-          ...(dealId === undefined ? {} : { dealId }),
-          sources: [...item.sources, ...commonSources],
+          dealId,
+          band: spec.band,
+          sources,
+          inputs: spec.inputs,
+          arithmetic: spec.arithmetic,
+          explanation: spec.explanation,
         });
         own.push({ entry, sourceKey });
       };
@@ -288,7 +296,7 @@ class PeriodRun {
               amount: capped.earning,
               component: component.id,
               band,
-              inputs: { ...step.inputs, earningRounded: earningRounded.toFixed() },
+              inputs: { ...itemInputs, ...step.inputs, earningRounded: earningRounded.toFixed() },
               arithmetic: `${step.earningText} = ${num(earningRounded)}${capped.capped ? ` → ${num(capped.earning)} (capped)` : ""}`,
               explanation: `${explanation}${ytdNote}${gateNote}${capNote}`,
             });
@@ -299,7 +307,7 @@ class PeriodRun {
               amount: capped.trueUp,
               component: component.id,
               band,
-              inputs: { ...step.inputs, trueUpRounded: trueUpRounded.toFixed() },
+              inputs: { ...itemInputs, ...step.inputs, trueUpRounded: trueUpRounded.toFixed() },
               arithmetic: `${step.trueUpText} = ${num(trueUpRounded)}${capped.capped ? ` → ${num(capped.trueUp)} (capped)` : ""}`,
               explanation: `${explanation}${ytdNote}: re-rates credit earned before this ${item.kind}${capNote}`,
             });
@@ -315,6 +323,7 @@ class PeriodRun {
             component: component.id,
             band: `≥ ${pct(component.attainmentLevel)}`,
             inputs: {
+              ...itemInputs,
               attainmentAfter: reached.toFixed(),
               level: component.attainmentLevel.toFixed(),
               amount: component.amount.toFixed(),
@@ -334,6 +343,7 @@ class PeriodRun {
             amount: capped.earning,
             component: component.id,
             inputs: {
+              ...itemInputs,
               credit: item.dealCredit.creditText,
               share: item.dealCredit.share.toFixed(),
               amountUnrounded: amount.toFixed(),
