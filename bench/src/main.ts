@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { baseline } from "./baseline/bench.js";
 import { closeAndVerify } from "./close/bench.js";
+import { previewTwice } from "./close/preview.js";
 import { generate } from "./generate/bench.js";
 import { datasetRef, dropDataset, type StoreKind } from "./generate/dataset.js";
 import { machineInfo } from "./harness/machine.js";
@@ -17,8 +18,9 @@ export const BENCHMARKS = ["generate", "replay", "close", "baseline", "ingest", 
 /**
  * Run only when named. `projector` builds its own log of the crash e2e test's shape (few reps, many deals
  * each: `--reps 40 --deals 44555`), not the shared dataset; at the default size it would take hours.
+ * `preview` is the close's statements phase alone (one open, two previews, with GC figures), for A/Bs.
  */
-export const EXTRA_BENCHMARKS = ["projector"] as const;
+export const EXTRA_BENCHMARKS = ["projector", "preview"] as const;
 type Name = (typeof BENCHMARKS)[number] | (typeof EXTRA_BENCHMARKS)[number];
 /** `verify` is measured by the close benchmark (an audit replay needs the close it checks). */
 const ALIASES: Record<string, Name> = { verify: "close", load: "generate" };
@@ -173,6 +175,9 @@ async function runChild(names: readonly string[], o: BenchOptions): Promise<numb
       emit("verify", verify as object);
       break;
     }
+    case "preview":
+      emit("preview", await previewTwice(o));
+      break;
     case "baseline":
       emit("baseline", await baseline(o));
       break;

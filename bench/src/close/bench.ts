@@ -1,16 +1,8 @@
 import { closeEventId, IcmWorkspace } from "@icm/workflows";
 import { datasetRef, openStore } from "../generate/dataset.js";
 import { ensureDataset } from "../generate/ensure.js";
-import { peakRssMiB, progress, timed } from "../harness/measure.js";
+import { peakRssMiB, phase, progress } from "../harness/measure.js";
 import type { BenchOptions } from "../harness/options.js";
-
-/** Wall and CPU time (this process, every thread) of one phase: CPU time is what compares across loads. */
-async function phase<T>(work: () => Promise<T> | T): Promise<{ value: T; ms: number; cpuMs: number }> {
-  const cpuBefore = process.cpuUsage();
-  const { value, ms } = await timed(work);
-  const cpu = process.cpuUsage(cpuBefore);
-  return { value, ms, cpuMs: Math.round((cpu.user + cpu.system) / 1000) };
-}
 
 /** Store calls by method, so the output shows how often the close went round its snapshot loop. */
 function countingStore<S extends object>(inner: S): { store: S; calls: Map<string, number> } {
@@ -79,6 +71,7 @@ export async function closeAndVerify(o: BenchOptions): Promise<Record<string, un
       closeMs: close.ms,
       closeStoreCalls,
       cpuMs: { open: open.cpuMs, preview: preview.cpuMs, close: close.cpuMs, verify: verify.cpuMs },
+      gc: { open: open.gc, preview: preview.gc, close: close.gc, verify: verify.gc },
       previewPlusCloseMs: Math.round((preview.ms + close.ms) * 10) / 10,
       targetMs: 10_000,
       merkleRoot: close.value.close.merkleRoot,

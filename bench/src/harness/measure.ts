@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import os from "node:os";
 import { performance } from "node:perf_hooks";
+import v8 from "node:v8";
 
 /** Peak resident set of this process so far (threads included), in MiB. */
 export function peakRssMiB(): number {
@@ -12,6 +13,50 @@ export async function timed<T>(work: () => Promise<T> | T): Promise<{ value: T; 
   const start = performance.now();
   const value = await work();
   return { value, ms: Math.round((performance.now() - start) * 10) / 10 };
+}
+
+/** Garbage collections during a phase, by kind, and their summed pause cost (v8.GCProfiler). */
+export interface GcFigures {
+  readonly scavenges: number;
+  readonly markCompacts: number;
+  /** Incremental marking steps, weak-callback processing and the like. */
+  readonly other: number;
+  readonly pauseMs: number;
+}
+
+/**
+ * Wall time, CPU time (this process, every thread: what compares across loads) and garbage collections of
+ * one phase. Not nested: one V8 GC profiler at a time.
+ */
+export async function phase<T>(
+  work: () => Promise<T> | T,
+): Promise<{ value: T; ms: number; cpuMs: number; gc: GcFigures }> {
+  const profiler = new v8.GCProfiler();
+  profiler.start();
+  const cpuBefore = process.cpuUsage();
+  let stats: ReturnType<v8.GCProfiler["stop"]>;
+  let result: { value: T; ms: number };
+  try {
+    result = await timed(work);
+  } finally {
+    stats = profiler.stop();
+  }
+  const cpu = process.cpuUsage(cpuBefore);
+  let scavenges = 0;
+  let markCompacts = 0;
+  let other = 0;
+  let pauseUs = 0;
+  for (const gc of stats.statistics) {
+    if (gc.gcType === "Scavenge") scavenges += 1;
+    else if (gc.gcType === "MarkSweepCompact") markCompacts += 1;
+    else other += 1;
+    pauseUs += gc.cost;
+  }
+  return {
+    ...result,
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    gc: { scavenges, markCompacts, other, pauseMs: Math.round(pauseUs / 1000) },
+  };
 }
 
 export function perSecond(count: number, ms: number): number {
