@@ -289,9 +289,18 @@ export class Engine {
    * the Merkle root over the digests, who closed it and any override).
    */
   closeManifest(period: string, options: AsOfOptions = {}): CloseManifest {
-    const statements = this.statements(period, options);
+    // One statement at a time: a manifest needs each one's digest and plans, not its lines.
     const plans = new Map<string, PlanRef>();
-    for (const st of statements) for (const p of st.plans) plans.set(`${p.planId}@${p.version}`, p);
+    const lines: CloseManifest["statements"][number][] = [];
+    for (const st of this.eachStatement(period, options)) {
+      for (const p of st.plans) plans.set(`${p.planId}@${p.version}`, p);
+      lines.push({
+        repId: st.repId,
+        currency: st.currency,
+        payable: formatDecimal(st.payable, st.scale),
+        digest: statementDigest(st),
+      });
+    }
     return {
       period,
       throughPosition: this.resolve(this.keyOf(options)),
@@ -299,12 +308,7 @@ export class Engine {
       planVersions: [...plans.values()].sort((a, b) =>
         a.planId < b.planId ? -1 : a.planId > b.planId ? 1 : a.version - b.version,
       ),
-      statements: statements.map((st) => ({
-        repId: st.repId,
-        currency: st.currency,
-        payable: formatDecimal(st.payable, st.scale),
-        digest: statementDigest(st),
-      })),
+      statements: lines,
     };
   }
 
@@ -314,7 +318,7 @@ export class Engine {
     const position = this.resolve(key);
     const calendar = this.facts.calendar(position);
     return periodExceptionsFrom(
-      this.statements(period, options),
+      this.eachStatement(period, options),
       this.stageOneExceptionsAt(position),
       parsePeriodId(calendar, period),
       calendar,
