@@ -106,7 +106,12 @@ function sortedRecord(record: Readonly<Record<string, string>>): JsonObject {
   const out: Record<string, JsonValue> = {};
   for (const key of Object.keys(record).sort(compare)) {
     const value = record[key];
-    if (value !== undefined) out[key] = value;
+    if (value === undefined) continue;
+    // Assigning "__proto__" would set the prototype and drop the key, while the digest writer keeps it:
+    // define it as the own property it is (fast-check found the difference).
+    if (key === "__proto__")
+      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    else out[key] = value;
   }
   return out;
 }

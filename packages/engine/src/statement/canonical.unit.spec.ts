@@ -251,6 +251,14 @@ describe("canonicalStatementJson", () => {
     expect(statementDigest(s)).toBe(canonicalDigest(canonicalStatement(s)));
   });
 
+  it("keeps an input named __proto__ in both encodings (fast-check seed -719555676)", () => {
+    const inputs = JSON.parse('{"__proto__":"x","a":"1"}') as Record<string, string>;
+    const s = statement([entry("a", "1", { trace: { ...entry("x", "0").trace, inputs } })]);
+    expect(canonicalStatementJson(s)).toContain('"inputs":{"__proto__":"x","a":"1"}');
+    expect(canonicalStatementJson(s)).toBe(canonicalJson(canonicalStatement(s)));
+    expect(statementDigest(s)).toBe(canonicalDigest(canonicalStatement(s)));
+  });
+
   it("writes negative zero amounts without a sign, like formatDecimal", () => {
     const s = statement([entry("a", "-0"), entry("b", "-0.001")]);
     expect(canonicalStatementJson(s)).toBe(canonicalJson(canonicalStatement(s)));
