@@ -8,6 +8,7 @@ import {
   GENESIS_HASH,
 } from "@icm/events";
 import { money } from "../payout-run/money.js";
+import { type PayoutRunStatement, summarise } from "../payout-run/summary.js";
 import { toDomainEvent } from "../workspace/log.js";
 
 /** The first place a recomputed statement differs from what the close recorded. */
@@ -229,9 +230,8 @@ export class CloseReplay {
     // Each statement is digested as it is computed and let go: a period's statements held at once were
     // several GiB at 10,000 reps. A statement that differs is computed again (a pure function of the same
     // facts) to name its first differing line.
-    const recomputed = new Map<string, { digest: string; payable: string }>();
-    for (const s of engine.eachStatement(close.period))
-      recomputed.set(s.repId, { digest: statementDigest(s), payable: money(s.payable, s.scale) });
+    const recomputed = new Map<string, PayoutRunStatement>();
+    for (const s of engine.eachStatement(close.period)) recomputed.set(s.repId, summarise(s));
     let divergence: Divergence | undefined;
     const recordedReps = new Set(close.statements.map((s) => s.repId));
     const digests: { repId: string; digest: string }[] = [];
@@ -269,7 +269,7 @@ export class CloseReplay {
     }
     for (const repId of [...recomputed.keys()].sort()) {
       if (recordedReps.has(repId)) continue;
-      const { digest } = recomputed.get(repId) as { digest: string };
+      const { digest } = recomputed.get(repId) as PayoutRunStatement;
       digests.push({ repId, digest });
       divergence ??= { repId, line: "statement", expected: "absent", found: digest };
       findings.push({

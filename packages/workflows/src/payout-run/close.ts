@@ -1,15 +1,8 @@
 import { merkleRoot } from "@icm/audit";
-import {
-  type CalculationException,
-  ENGINE_VERSION,
-  type Engine,
-  type Statement,
-  statementDigest,
-} from "@icm/engine";
+import { type CalculationException, ENGINE_VERSION, type Engine, type Statement } from "@icm/engine";
 import type { EventData } from "@icm/events";
-import { money } from "./money.js";
 import type { PeriodSnapshot } from "./snapshot.js";
-import { PlanVersions } from "./summary.js";
+import { type PayoutRunStatement, PlanVersions, summarise } from "./summary.js";
 
 export type PeriodClosedData = EventData["PeriodClosed"];
 
@@ -82,30 +75,25 @@ export interface CloseInput {
 
 /** The close's lines of statements (digests computed here, once), one statement at a time. */
 export function closeLinesOf(statements: Iterable<Statement>): CloseLines {
-  const lines: CloseLines["lines"][number][] = [];
+  const lines: PayoutRunStatement[] = [];
   const planVersions = new PlanVersions();
   for (const s of statements) {
-    lines.push({
-      repId: s.repId,
-      currency: s.currency,
-      payable: money(s.payable, s.scale),
-      digest: statementDigest(s),
-    });
+    lines.push(summarise(s));
     planVersions.add(s);
   }
-  return { lines, planVersions: planVersions.versions() };
+  return closeLinesFrom({ lines, planVersions: planVersions.versions() });
 }
 
-/** The close's lines from a payout run's snapshot (its digests were computed once, for both). */
-export function closeLinesFrom(snapshot: PeriodSnapshot): CloseLines {
+/** The close's lines from a payout run's lines (a snapshot's digests serve the preview and the close). */
+export function closeLinesFrom(run: Pick<PeriodSnapshot, "lines" | "planVersions">): CloseLines {
   return {
-    lines: snapshot.lines.map((l) => ({
+    lines: run.lines.map((l) => ({
       repId: l.repId,
       currency: l.currency,
       payable: l.payable,
       digest: l.digest,
     })),
-    planVersions: snapshot.planVersions,
+    planVersions: run.planVersions,
   };
 }
 
