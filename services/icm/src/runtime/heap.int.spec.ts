@@ -61,7 +61,7 @@ describe("withSizedHeap", () => {
     const seen = report(r);
     expect(seen.relaunched).toBe(true);
     expect(seen.args).toEqual(["7"]);
-    // heap_size_limit is the old space plus the young generation (3 × the 64 MiB semi-space).
+    // heap_size_limit is the old space plus the young generation (3 × the 128 MiB semi-space).
     expect(seen.limitMib).toBeGreaterThanOrEqual(1536);
     expect(seen.limitMib).toBeLessThan(1536 + 512);
   });

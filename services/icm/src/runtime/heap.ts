@@ -12,8 +12,14 @@ import { constants, totalmem } from "node:os";
 
 /** Share of the machine's (or the container's) memory given to the old generation by default. */
 export const DEFAULT_HEAP_SHARE = 0.75;
-/** Young-generation semi-space: 64 MiB measured 7-9 % less CPU than V8's 16 MiB on replay (docs/benchmarks.md). */
-export const SEMI_SPACE_MIB = 64;
+/**
+ * Young-generation semi-space. 64 MiB measured 7-9 % less CPU than V8's 16 MiB on replay; 128 MiB then cut a
+ * default-size preview by a fifth (scavenges 450 -> 224, their pauses about halved): a manager's statement
+ * keeps its organisation's overlay items alive for its whole computation, and a larger young generation
+ * lets more of them die there instead of being copied twice and promoted. 256 MiB was no faster and cost
+ * 300 MiB more peak RSS at 1,000 reps (docs/benchmarks.md, round 7).
+ */
+export const SEMI_SPACE_MIB = 128;
 /** Below this a heap is not worth a restart (and a typo such as ICM_HEAP_MIB=8 is refused). */
 export const MIN_HEAP_MIB = 512;
 /** Set in the restarted process, so that it never restarts again. */

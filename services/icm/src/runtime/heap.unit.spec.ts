@@ -5,14 +5,14 @@ const GIB = 2 ** 30;
 const base = { execArgv: [] as string[], env: {}, memoryBytes: 24 * GIB };
 
 describe("heapFlags", () => {
-  it("gives three quarters of memory to the old space and a 64 MiB semi-space by default", () => {
-    expect(heapFlags(base)).toEqual(["--max-old-space-size=18432", "--max-semi-space-size=64"]);
+  it("gives three quarters of memory to the old space and a 128 MiB semi-space by default", () => {
+    expect(heapFlags(base)).toEqual(["--max-old-space-size=18432", "--max-semi-space-size=128"]);
   });
 
   it("takes ICM_HEAP_MIB as the old space", () => {
     expect(heapFlags({ ...base, env: { ICM_HEAP_MIB: " 8192 " } })).toEqual([
       "--max-old-space-size=8192",
-      "--max-semi-space-size=64",
+      "--max-semi-space-size=128",
     ]);
   });
 
