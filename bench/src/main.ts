@@ -1,13 +1,14 @@
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { baseline } from "./baseline/bench.js";
 import { closeAndVerify } from "./close/bench.js";
+import { statementsByRep } from "./close/by-rep.js";
 import { previewTwice } from "./close/preview.js";
+import { verifyAlone } from "./close/verify-alone.js";
 import { generate } from "./generate/bench.js";
 import { datasetRef, dropDataset, type StoreKind } from "./generate/dataset.js";
+import { type Figures, runChildProcess } from "./harness/child.js";
 import { machineInfo } from "./harness/machine.js";
 import { contention } from "./harness/measure.js";
-import { type BenchOptions, parseArgs, toArgs } from "./harness/options.js";
+import { type BenchOptions, parseArgs } from "./harness/options.js";
 import { ingest } from "./ingest/bench.js";
 import { projectorCatchUp } from "./projector/bench.js";
 import { query } from "./query/bench.js";
@@ -19,18 +20,12 @@ export const BENCHMARKS = ["generate", "replay", "close", "baseline", "ingest", 
  * Run only when named. `projector` builds its own log of the crash e2e test's shape (few reps, many deals
  * each: `--reps 40 --deals 44555`), not the shared dataset; at the default size it would take hours.
  * `preview` is the close's statements phase alone (one open, two previews, with GC figures), for A/Bs.
+ * `by-rep` times the first quarter's statement of every rep, one at a time: where a payout run's time goes.
  */
-export const EXTRA_BENCHMARKS = ["projector", "preview"] as const;
+export const EXTRA_BENCHMARKS = ["projector", "preview", "by-rep"] as const;
 type Name = (typeof BENCHMARKS)[number] | (typeof EXTRA_BENCHMARKS)[number];
 /** `verify` is measured by the close benchmark (an audit replay needs the close it checks). */
 const ALIASES: Record<string, Name> = { verify: "close", load: "generate" };
-
-/** Heap limit of each benchmark process (the machine has 23 GiB; the target is to stay under 2 GiB). */
-const MAX_HEAP_MIB = 16_384;
-/** Young-generation semi-space of each benchmark process (V8's default is 16 MiB on 64-bit). */
-const SEMI_SPACE_MIB = 128;
-/** The entry script (run.mjs calls main): children are started through it with --child. */
-const MAIN = fileURLToPath(new URL("../run.mjs", import.meta.url));
 
 /**
  * `npm run bench [-- <name>...] [--reps N --deals M --seed S --workers W ...]`: each benchmark runs in
@@ -89,8 +84,6 @@ function resolveName(name: string): Name {
   return resolved as Name;
 }
 
-type Figures = { benchmark: string } & Record<string, unknown>;
-
 /** Runs one benchmark as child processes and shapes what they report. */
 async function runParent(name: Name, o: BenchOptions, profile: boolean): Promise<Figures[]> {
   if (name !== "replay") return runChildProcess(name, o, profile);
@@ -117,43 +110,6 @@ function strip(f: Figures): Record<string, unknown> {
   return rest;
 }
 
-function runChildProcess(name: string, o: BenchOptions, profile: boolean): Promise<Figures[]> {
-  const nodeArgs = [
-    "--expose-gc",
-    // Lets a large run finish and report its peak RSS instead of dying at V8's default heap limit.
-    `--max-old-space-size=${MAX_HEAP_MIB}`,
-    // The engine allocates many short-lived objects (Decimals, trace strings, a manager's overlay items): a
-    // larger young generation promotes fewer of them. 64 MiB measured 7-9% less CPU than 16 on the 300-rep
-    // replay; 128 a fifth less than 64 on a default-size preview. The same size as the `icm` command's.
-    `--max-semi-space-size=${SEMI_SPACE_MIB}`,
-    ...(profile ? ["--cpu-prof", `--cpu-prof-dir=bench/profiles/${name}-w${o.workers}`] : []),
-  ];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, MAIN, "--child", name, ...toArgs(o)], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let stdout = "";
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (chunk: string) => {
-      stdout += chunk;
-    });
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      if (code !== 0) return reject(new Error(`benchmark ${name} exited with ${code}`));
-      try {
-        resolve(
-          stdout
-            .split("\n")
-            .filter((l) => l.startsWith("{"))
-            .map((l) => JSON.parse(l) as Figures),
-        );
-      } catch (error) {
-        reject(error);
-      }
-    });
-  });
-}
-
 async function runChild(names: readonly string[], o: BenchOptions): Promise<number> {
   const name = names[0];
   const emit = (benchmark: string, figures: object) => console.log(JSON.stringify({ benchmark, ...figures }));
@@ -178,6 +134,13 @@ async function runChild(names: readonly string[], o: BenchOptions): Promise<numb
     }
     case "preview":
       emit("preview", await previewTwice(o));
+      break;
+    case "by-rep":
+      emit("by-rep", await statementsByRep(o));
+      break;
+    case "verify-alone":
+      // Started by the close benchmark while its close is in the store; not a benchmark of its own.
+      emit("verify-alone", await verifyAlone(o));
       break;
     case "baseline":
       emit("baseline", await baseline(o));

@@ -1,6 +1,7 @@
 import { closeEventId, IcmWorkspace } from "@icm/workflows";
 import { datasetRef, openStore } from "../generate/dataset.js";
 import { ensureDataset } from "../generate/ensure.js";
+import { runChildProcess } from "../harness/child.js";
 import { peakRssMiB, phase, progress } from "../harness/measure.js";
 import type { BenchOptions } from "../harness/options.js";
 
@@ -26,7 +27,8 @@ const CLOSED_AT = "2026-04-10T17:00:00.000Z";
 /**
  * Finance's close of the first quarter over the PostgreSQL dataset: open the workspace (a full replay into
  * its engine, timed separately), preview the payout run, close, then the auditor's verify of that close
- * (fresh engine over the stored log through the close position, digests, Merkle root, hash chain).
+ * (fresh engine over the stored log through the close position, digests, Merkle root, hash chain), in
+ * this process and again in a process of its own (`verify.alone`: as `icm verify` runs it).
  * The close event is removed afterwards so that every benchmark of the run sees the same log.
  */
 export async function closeAndVerify(o: BenchOptions): Promise<Record<string, unknown>> {
@@ -60,7 +62,14 @@ export async function closeAndVerify(o: BenchOptions): Promise<Record<string, un
     const closeStoreCalls = Object.fromEntries([...counted.calls.entries()].sort());
     progress(`close: closed in ${close.ms} ms; verifying`);
     const verify = await phase(() => workspace.verify(period));
-    progress(`close: verified in ${verify.ms} ms`);
+    progress(`close: verified in ${verify.ms} ms; verifying again in a process of its own`);
+    // As `icm verify` runs it: here the verify shared the heap (and the collector's work) with the
+    // workspace's facts, which an auditor's process does not hold.
+    const profiled = process.execArgv.some((flag) => flag.startsWith("--cpu-prof"));
+    const [alone] = await runChildProcess("verify-alone", o, profiled);
+    if (alone === undefined) throw new Error("close: the verify-alone process reported nothing");
+    const { benchmark: _alone, ...aloneFigures } = alone;
+    progress(`close: verified alone in ${String(aloneFigures.verifyMs)} ms`);
     const result = {
       period,
       events: dataset.events,
@@ -84,6 +93,9 @@ export async function closeAndVerify(o: BenchOptions): Promise<Record<string, un
         statementsVerified: verify.value.statementsChecked,
         eventsReplayed: verify.value.eventsReplayed,
         peakRssMiB: peakRssMiB(),
+        cpuMs: verify.cpuMs,
+        gc: verify.gc,
+        alone: aloneFigures,
       },
     };
     await removeClose(store.executor, ref.schema, period);
