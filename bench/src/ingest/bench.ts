@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import { Worker } from "node:worker_threads";
 import type { EventStore } from "@icm/event-store";
 import type { DomainEvent } from "@icm/events";
 import {
@@ -14,6 +15,7 @@ import { scenarioEvents } from "@icm/scenario";
 import { dropDataset, openStore } from "../generate/dataset.js";
 import { peakRssMiB, percentile, perSecond } from "../harness/measure.js";
 import type { BenchOptions } from "../harness/options.js";
+import type { RecorderThreadInput, RecorderThreadMessage } from "./recorder-thread.js";
 
 /** Events per POST: a CRM sync pushing batches. */
 const EVENTS_PER_REQUEST = 100;
@@ -36,6 +38,9 @@ type Load =
   /** The recorder alone: the stream is filled first (not timed), then the recorder drains it. */
   | { readonly kind: "drain" };
 
+/** Where the recorder runs: on the benchmark's event loop, or on a thread of its own (as deployed). */
+type RecorderPlacement = "same-thread" | "own-thread";
+
 /** Events per publish call when the drain phase fills the stream. */
 const DRAIN_PUBLISH_CHUNK_EVENTS = 1_000;
 
@@ -54,6 +59,11 @@ const DRAIN_PUBLISH_CHUNK_EVENTS = 1_000;
  * then the recorder drains it. The edge and the load generator share this process's one thread in the other
  * phases, so their into-PostgreSQL rate is the capacity of the whole pipeline on one thread, not the
  * recorder's; this phase's rate and events per CPU-second are the recorder's own.
+ *
+ * Then the closed and open loops again with the recorder on a worker thread of its own
+ * (`recorderOnItsOwnThread`): its own event loop, NATS connection and store pool, as it is deployed (a
+ * process apart from the edge). It reports each commit to this thread; both clocks are read as epoch
+ * milliseconds (timeOrigin + now), so latency still runs from send to commit.
  */
 export async function ingest(o: BenchOptions): Promise<Record<string, unknown>> {
   const events = firstEvents(o, o.ingestEvents);
@@ -70,7 +80,20 @@ export async function ingest(o: BenchOptions): Promise<Record<string, unknown>> 
   const openLoop: Record<string, unknown>[] = [];
   for (const rate of OPEN_LOOP_RATES)
     openLoop.push(await runPhase(o, bodies, events.length, { kind: "open", rate }));
-  const recorderAlone = await runPhase(o, bodies, events.length, { kind: "drain" }, events);
+  const recorderAlone = await runPhase(o, bodies, events.length, { kind: "drain" }, "same-thread", events);
+  // The recorder as deployed: a process apart from the HTTP edge (here a thread: its own event loop).
+  const ownThread = {
+    closedLoop: await runPhase(
+      o,
+      bodies,
+      events.length,
+      { kind: "closed", senders: CLOSED_LOOP_SENDERS },
+      "own-thread",
+    ),
+    openLoop: [] as Record<string, unknown>[],
+  };
+  for (const rate of OPEN_LOOP_RATES)
+    ownThread.openLoop.push(await runPhase(o, bodies, events.length, { kind: "open", rate }, "own-thread"));
   return {
     events: events.length,
     eventsPerRequest: EVENTS_PER_REQUEST,
@@ -78,6 +101,7 @@ export async function ingest(o: BenchOptions): Promise<Record<string, unknown>> 
     closedLoop,
     openLoop,
     recorderAlone,
+    recorderOnItsOwnThread: ownThread,
     targetEventsPerSecond: 25_000,
     targetP99Ms: 50,
     peakRssMiB: peakRssMiB(),
@@ -89,6 +113,7 @@ async function runPhase(
   bodies: readonly { body: string; ids: string[] }[],
   eventCount: number,
   load: Load,
+  placement: RecorderPlacement = "same-thread",
   /** The events themselves, for the drain phase (which publishes them without HTTP). */
   events: readonly DomainEvent[] = [],
 ): Promise<Record<string, unknown>> {
@@ -116,6 +141,17 @@ async function runPhase(
   const committedAll = new Promise<void>((resolve) => {
     allCommitted = resolve;
   });
+  /** One appendMany returned at `now` (this thread's clock): its transaction has committed. */
+  const noteCommit = (now: number, callMs: number, firstIds: readonly string[]) => {
+    appendManyMs.push(callMs);
+    appendCalls += 1;
+    lastCommitAt = now;
+    for (const id of firstIds) {
+      const t = sentAt.get(id);
+      if (t !== undefined) latencies.push(now - t);
+    }
+    if (latencies.length >= eventCount) allCommitted();
+  };
   // The recorder writes through this: the moment appendMany returns, its transaction has committed.
   const timedStore: EventStore = {
     ...store,
@@ -123,16 +159,13 @@ async function runPhase(
       const calledAt = performance.now();
       const outcomes = await store.appendMany(items);
       const now = performance.now();
-      appendManyMs.push(now - calledAt);
-      appendCalls += 1;
-      lastCommitAt = now;
+      const firstIds: string[] = [];
       outcomes.forEach((outcome, i) => {
         if (!outcome.ok || outcome.result.idempotentReplay) return;
         const id = items[i]?.events[0]?.eventId;
-        const t = id === undefined ? undefined : sentAt.get(id);
-        if (t !== undefined) latencies.push(now - t);
+        if (id !== undefined) firstIds.push(id);
       });
-      if (latencies.length >= eventCount) allCommitted();
+      noteCommit(now, now - calledAt, firstIds);
       return outcomes;
     },
     append: (...args) => store.append(...args),
@@ -143,8 +176,10 @@ async function runPhase(
     verifyChain: (...args) => store.verifyChain(...args),
     close: () => store.close(),
   };
-  const startRecording = () =>
-    startRecorder({
+  const startRecording = async (): Promise<RecorderHandle> => {
+    if (placement === "own-thread")
+      return startRecorderThread({ options: o, schema, topology, durableName: "bench-recorder" }, noteCommit);
+    const running = await startRecorder({
       nc: pipeline.nc,
       topology,
       store: timedStore,
@@ -152,12 +187,20 @@ async function runPhase(
       logger,
       durableName: "bench-recorder",
     });
+    return {
+      stop: async () => {
+        await running.stop();
+        return { ...running.stats };
+      },
+    };
+  };
   if (load.kind === "drain") {
     // Filled before the clock starts; the recorder is started only once everything is in the stream.
     for (let from = 0; from < events.length; from += DRAIN_PUBLISH_CHUNK_EVENTS)
       await pipeline.publisher.publish(events.slice(from, from + DRAIN_PUBLISH_CHUNK_EVENTS));
   }
-  let recorder = load.kind === "drain" ? undefined : await startRecording();
+  let recorder: RecorderHandle | undefined = load.kind === "drain" ? undefined : await startRecording();
+  let recorderStats: Record<string, number> | undefined;
   try {
     const address = await app.listen({ port: 0, host: "127.0.0.1" });
     let rejected = 0;
@@ -208,7 +251,10 @@ async function runPhase(
       const done = await Promise.race([committedAll.then(() => true), sleep(1_000).then(() => false)]);
       if (done || performance.now() - lastCommitAt > STALL_LIMIT_MS) break;
     }
+    // This process's CPU: every thread (the recorder's own thread included), not PostgreSQL's or NATS's.
     const cpu = process.cpuUsage(cpuBefore);
+    recorderStats = await recorder?.stop();
+    recorder = undefined;
     const cpuMs = Math.round((cpu.user + cpu.system) / 1000);
     const end = lastCommitAt;
     latencies.sort((a, b) => a - b);
@@ -222,6 +268,7 @@ async function runPhase(
           : load.kind === "open"
             ? `open loop, ${load.rate} events/s offered`
             : "recorder alone, draining a filled stream (no HTTP, no load generator)",
+      recorder: placement,
       ...(load.kind === "open" ? { offeredEventsPerSecond: load.rate } : {}),
       rejected,
       recorded: latencies.length,
@@ -248,7 +295,7 @@ async function runPhase(
         p99: round(percentile(appendManyMs, 99)),
         total: Math.round(appendManyMs.reduce((sum, ms) => sum + ms, 0)),
       },
-      recorderStats: recorder === undefined ? undefined : { ...recorder.stats },
+      recorderStats,
     };
   } finally {
     await recorder?.stop();
@@ -258,6 +305,45 @@ async function runPhase(
     await store.close();
     if (!o.keep) await dropDataset(ref, o);
   }
+}
+
+interface RecorderHandle {
+  /** Stops the recorder (in-flight batches finish and are acked) and returns its counters. */
+  stop(): Promise<Record<string, number>>;
+}
+
+/** Starts the recorder on a worker thread; `onCommit` gets each appendMany's commit on this thread's clock. */
+async function startRecorderThread(
+  input: RecorderThreadInput,
+  onCommit: (now: number, callMs: number, firstIds: readonly string[]) => void,
+): Promise<RecorderHandle> {
+  const worker = new Worker(new URL("./recorder-thread.js", import.meta.url), { workerData: input });
+  let stopped: (stats: Record<string, number>) => void = () => undefined;
+  const stats = new Promise<Record<string, number>>((resolve) => {
+    stopped = resolve;
+  });
+  const failed = new Promise<never>((_, reject) => {
+    worker.once("error", reject);
+    worker.once("exit", (code) => reject(new Error(`the recorder thread exited with ${code}`)));
+  });
+  failed.catch(() => undefined);
+  const started = new Promise<void>((resolve) => {
+    worker.on("message", (message: RecorderThreadMessage) => {
+      if (message.kind === "started") resolve();
+      else if (message.kind === "stopped") stopped(message.stats);
+      // Both threads' clocks count from their own origin: epoch milliseconds compare across them.
+      else onCommit(message.atEpochMs - performance.timeOrigin, message.callMs, message.firstIds);
+    });
+  });
+  await Promise.race([started, failed]);
+  return {
+    stop: async () => {
+      worker.postMessage("stop");
+      const result = await Promise.race([stats, failed]);
+      await worker.terminate();
+      return result;
+    },
+  };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,0 +1,93 @@
+import { performance } from "node:perf_hooks";
+import { parentPort, workerData } from "node:worker_threads";
+import type { EventStore } from "@icm/event-store";
+import { type NatsTopology, connectPipeline, createLogger, startRecorder } from "@icm/pipeline";
+import { openStore } from "../generate/dataset.js";
+import type { BenchOptions } from "../harness/options.js";
+
+/** What the ingest benchmark hands the recorder thread. */
+export interface RecorderThreadInput {
+  readonly options: BenchOptions;
+  readonly schema: string;
+  readonly topology: NatsTopology;
+  readonly durableName: string;
+}
+
+/** Thread → benchmark: one appendMany returned (committed), or the recorder stopped. */
+export type RecorderThreadMessage =
+  | { readonly kind: "started" }
+  /** `atEpochMs` = performance.timeOrigin + performance.now(): comparable across threads. */
+  | {
+      readonly kind: "committed";
+      readonly atEpochMs: number;
+      readonly callMs: number;
+      readonly firstIds: string[];
+    }
+  | { readonly kind: "stopped"; readonly stats: Record<string, number> };
+
+/**
+ * The recorder on a thread of its own, with its own NATS connection, store pool and event loop: how it is
+ * deployed (a process apart from the HTTP edge), without the edge and the load generator taking turns with
+ * it on one event loop. It tells the benchmark when each appendMany committed, and which items it wrote.
+ */
+async function run(): Promise<void> {
+  const port = parentPort;
+  if (port === null) throw new Error("recorder-thread runs as a worker thread");
+  const input = workerData as RecorderThreadInput;
+  const store = await openStore({ kind: "postgres", schema: input.schema }, input.options, 4);
+  const pipeline = await connectPipeline({
+    natsUrl: input.options.natsUrl,
+    topology: input.topology,
+    name: "bench-ingest-recorder",
+  });
+  const timedStore: EventStore = {
+    ...store,
+    appendMany: async (items) => {
+      const calledAt = performance.now();
+      const outcomes = await store.appendMany(items);
+      const now = performance.now();
+      const firstIds: string[] = [];
+      outcomes.forEach((outcome, i) => {
+        if (!outcome.ok || outcome.result.idempotentReplay) return;
+        const id = items[i]?.events[0]?.eventId;
+        if (id !== undefined) firstIds.push(id);
+      });
+      const message: RecorderThreadMessage = {
+        kind: "committed",
+        atEpochMs: performance.timeOrigin + now,
+        callMs: now - calledAt,
+        firstIds,
+      };
+      port.postMessage(message);
+      return outcomes;
+    },
+    append: (...args) => store.append(...args),
+    readStream: (...args) => store.readStream(...args),
+    readAll: (...args) => store.readAll(...args),
+    subscribeToAll: (...args) => store.subscribeToAll(...args),
+    head: () => store.head(),
+    verifyChain: (...args) => store.verifyChain(...args),
+    close: () => store.close(),
+  };
+  const recorder = await startRecorder({
+    nc: pipeline.nc,
+    topology: input.topology,
+    store: timedStore,
+    deadLetters: pipeline.deadLetters,
+    logger: createLogger({ level: "silent", name: "bench-ingest-recorder" }),
+    durableName: input.durableName,
+  });
+  port.once("message", () => {
+    void (async () => {
+      await recorder.stop();
+      await pipeline.close();
+      await store.close();
+      const stopped: RecorderThreadMessage = { kind: "stopped", stats: { ...recorder.stats } };
+      port.postMessage(stopped);
+    })();
+  });
+  const started: RecorderThreadMessage = { kind: "started" };
+  port.postMessage(started);
+}
+
+void run();
