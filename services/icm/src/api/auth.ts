@@ -24,6 +24,8 @@ export interface AuthConfig {
   readonly publicKey?: string;
   readonly issuer: string;
   readonly audience?: string;
+  /** The time tokens are checked against, in epoch milliseconds (tests move it); default the system clock. */
+  readonly clock?: () => number;
 }
 
 /** A verifier turns an Authorization header into a Principal or throws a 401 ApiError. */
@@ -35,6 +37,26 @@ export const MIN_SECRET_BYTES = 32;
 const CLOCK_TOLERANCE_SECONDS = 30;
 /** Longest token accepted, to bound the work spent on garbage. */
 const MAX_TOKEN_CHARS = 8_192;
+/**
+ * Tokens that passed verification, kept so that a client's every request does not check the signature
+ * again: WebCrypto's HMAC (or Ed25519) was ~16 µs of the ~51 µs a cached statement costs the server under
+ * load (docs/benchmarks.md, round 7). Oldest dropped first. Only verified tokens are kept, so garbage
+ * tokens cannot fill it, and a kept token is checked against the clock again on every use.
+ */
+const MAX_VERIFIED_TOKENS = 10_000;
+
+/** A verified token's caller and the time window it is valid in (seconds since the epoch). */
+interface VerifiedToken {
+  readonly principal: Principal;
+  readonly expSeconds: number;
+  readonly nbfSeconds: number | undefined;
+}
+
+/** jose's own time checks (exp, nbf, with the same tolerance), for a token verified before. */
+function inTimeWindow(token: VerifiedToken, nowSeconds: number): boolean {
+  if (token.expSeconds <= nowSeconds - CLOCK_TOLERANCE_SECONDS) return false;
+  return token.nbfSeconds === undefined || token.nbfSeconds <= nowSeconds + CLOCK_TOLERANCE_SECONDS;
+}
 
 const Claims = z
   .object({
@@ -76,16 +98,27 @@ export async function createTokenVerifier(config: AuthConfig): Promise<TokenVeri
         )
       : await importSPKI(config.publicKey ?? "", "EdDSA");
   const algorithms = config.secret !== undefined ? ["HS256"] : ["EdDSA"];
+  const clock = config.clock ?? Date.now;
+  const verified = new Map<string, VerifiedToken>();
   return async (authorization) => {
     if (authorization === undefined || authorization === "") throw unauthorized("missing bearer token");
     const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(authorization);
     if (match === null || match[1] === undefined)
       throw unauthorized("the Authorization header must be 'Bearer <token>'");
-    if (match[1].length > MAX_TOKEN_CHARS) throw unauthorized("token too long");
+    const token = match[1];
+    if (token.length > MAX_TOKEN_CHARS) throw unauthorized("token too long");
+    const nowMs = clock();
+    const known = verified.get(token);
+    if (known !== undefined) {
+      if (inTimeWindow(known, Math.floor(nowMs / 1000))) return known.principal;
+      // Expired since: verified again below, which refuses it with jose's message.
+      verified.delete(token);
+    }
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(match[1], key, {
+      ({ payload } = await jwtVerify(token, key, {
         algorithms,
+        currentDate: new Date(nowMs),
         issuer: config.issuer,
         ...(config.audience === undefined ? {} : { audience: config.audience }),
         requiredClaims: ["sub", "exp"],
@@ -100,11 +133,21 @@ export async function createTokenVerifier(config: AuthConfig): Promise<TokenVeri
       throw unauthorized(
         `invalid token claims: ${claims.error.issues.map((i) => `${i.path.join(".") || "claims"}: ${i.message}`).join("; ")}`,
       );
-    return {
+    const principal: Principal = Object.freeze({
       sub: claims.data.sub,
       role: claims.data.role,
       ...(claims.data.repId === undefined ? {} : { repId: claims.data.repId }),
-    };
+    });
+    // requiredClaims made jose check that exp is there (and a number, as nbf when present).
+    if (typeof payload.exp === "number") {
+      while (verified.size >= MAX_VERIFIED_TOKENS) {
+        const oldest = verified.keys().next();
+        if (oldest.done === true) break;
+        verified.delete(oldest.value);
+      }
+      verified.set(token, { principal, expSeconds: payload.exp, nbfSeconds: payload.nbf });
+    }
+    return principal;
   };
 }
 

@@ -82,6 +82,71 @@ describe("HS256 tokens", () => {
   });
 });
 
+describe("verified tokens are remembered, and still checked against the clock", () => {
+  /** 2026-11-27T00:00:00Z in seconds; tokens here are issued at it. */
+  const ISSUED_S = 1_795_737_600;
+  const TOLERANCE_S = 30;
+
+  it("refuses a remembered token once it has expired, as a fresh verification would", async () => {
+    let nowMs = ISSUED_S * 1000;
+    const verify = await createTokenVerifier({ secret: SECRET, issuer: ISSUER, clock: () => nowMs });
+    const token = await signToken({ sub: "ana", role: "rep", repId: "ana" }, SECRET, {
+      issuer: ISSUER,
+      issuedAtSeconds: ISSUED_S,
+      expiresInSeconds: 600,
+    });
+    const first = await verify(`Bearer ${token}`);
+    expect(await verify(`Bearer ${token}`)).toBe(first); // remembered: the same frozen principal
+    nowMs = (ISSUED_S + 600 + TOLERANCE_S - 1) * 1000; // inside the clock tolerance: still valid
+    expect(await verify(`Bearer ${token}`)).toEqual({ sub: "ana", role: "rep", repId: "ana" });
+    nowMs = (ISSUED_S + 600 + TOLERANCE_S) * 1000;
+    expect((await rejection(verify(`Bearer ${token}`))).message).toMatch(/exp/);
+    // And stays refused (it was forgotten, not remembered as expired-but-fine).
+    expect((await rejection(verify(`Bearer ${token}`))).message).toMatch(/exp/);
+  });
+
+  it("never remembers a token that failed, so it is refused until it becomes valid", async () => {
+    let nowMs = ISSUED_S * 1000;
+    const verify = await createTokenVerifier({ secret: SECRET, issuer: ISSUER, clock: () => nowMs });
+    const key = new TextEncoder().encode(SECRET);
+    const notYet = await new SignJWT({ role: "finance" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject("fin")
+      .setIssuer(ISSUER)
+      .setNotBefore(ISSUED_S + 3_600)
+      .setExpirationTime(ISSUED_S + 7_200)
+      .sign(key);
+    expect((await rejection(verify(`Bearer ${notYet}`))).message).toMatch(/nbf/);
+    expect((await rejection(verify(`Bearer ${notYet}`))).message).toMatch(/nbf/);
+    nowMs = (ISSUED_S + 3_600) * 1000;
+    expect(await verify(`Bearer ${notYet}`)).toEqual({ sub: "fin", role: "finance" });
+  });
+
+  it("checks another token in full even when one like it was verified (a changed signature or claim)", async () => {
+    const verify = await createTokenVerifier({ secret: SECRET, issuer: ISSUER });
+    const token = await signToken({ sub: "a", role: "auditor" }, SECRET, { issuer: ISSUER });
+    expect((await verify(`Bearer ${token}`)).role).toBe("auditor");
+    const [header, claims, signature] = token.split(".") as [string, string, string];
+    const flipped = `${signature.slice(0, -2)}${signature.endsWith("AA") ? "BA" : "AA"}`;
+    await rejection(verify(`Bearer ${header}.${claims}.${flipped}`));
+    const asAdmin = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(claims, "base64url").toString()), role: "admin" }),
+    ).toString("base64url");
+    await rejection(verify(`Bearer ${header}.${asAdmin}.${signature}`));
+  });
+
+  it("keeps answering correctly past its bound of remembered tokens", async () => {
+    const verify = await createTokenVerifier({ secret: SECRET, issuer: ISSUER });
+    const tokens: string[] = [];
+    for (let i = 0; i < 10_050; i += 1)
+      tokens.push(await signToken({ sub: `u${i}`, role: "finance" }, SECRET, { issuer: ISSUER }));
+    for (const token of tokens) await verify(`Bearer ${token}`);
+    // The first ones were dropped to make room: verified again, the same answer.
+    expect(await verify(`Bearer ${tokens[0]}`)).toEqual({ sub: "u0", role: "finance" });
+    expect(await verify(`Bearer ${tokens[10_049]}`)).toEqual({ sub: "u10049", role: "finance" });
+  });
+});
+
 describe("EdDSA tokens", () => {
   it("verifies tokens signed by an identity provider's Ed25519 key, and only those", async () => {
     const { publicKey, privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519" });
