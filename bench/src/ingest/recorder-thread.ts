@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { parentPort, workerData } from "node:worker_threads";
 import type { EventStore } from "@icm/event-store";
-import { type NatsTopology, connectPipeline, createLogger, startRecorder } from "@icm/pipeline";
+import { connectPipeline, createLogger, type NatsTopology, startRecorder } from "@icm/pipeline";
 import { openStore } from "../generate/dataset.js";
 import type { BenchOptions } from "../harness/options.js";
 
