@@ -1,6 +1,5 @@
 import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
-import type { EventStore } from "@icm/event-store";
 import type { DomainEvent } from "@icm/events";
 import {
   buildIngestApp,
@@ -15,6 +14,7 @@ import { scenarioEvents } from "@icm/scenario";
 import { dropDataset, openStore } from "../generate/dataset.js";
 import { peakRssMiB, percentile, perSecond } from "../harness/measure.js";
 import type { BenchOptions } from "../harness/options.js";
+import { withCommitClock } from "./commit-clock.js";
 import type { RecorderThreadInput, RecorderThreadMessage } from "./recorder-thread.js";
 
 /** Events per POST: a CRM sync pushing batches. */
@@ -153,29 +153,7 @@ async function runPhase(
     if (latencies.length >= eventCount) allCommitted();
   };
   // The recorder writes through this: the moment appendMany returns, its transaction has committed.
-  const timedStore: EventStore = {
-    ...store,
-    appendMany: async (items) => {
-      const calledAt = performance.now();
-      const outcomes = await store.appendMany(items);
-      const now = performance.now();
-      const firstIds: string[] = [];
-      outcomes.forEach((outcome, i) => {
-        if (!outcome.ok || outcome.result.idempotentReplay) return;
-        const id = items[i]?.events[0]?.eventId;
-        if (id !== undefined) firstIds.push(id);
-      });
-      noteCommit(now, now - calledAt, firstIds);
-      return outcomes;
-    },
-    append: (...args) => store.append(...args),
-    readStream: (...args) => store.readStream(...args),
-    readAll: (...args) => store.readAll(...args),
-    subscribeToAll: (...args) => store.subscribeToAll(...args),
-    head: () => store.head(),
-    verifyChain: (...args) => store.verifyChain(...args),
-    close: () => store.close(),
-  };
+  const timedStore = withCommitClock(store, noteCommit);
   const startRecording = async (): Promise<RecorderHandle> => {
     if (placement === "own-thread")
       return startRecorderThread({ options: o, schema, topology, durableName: "bench-recorder" }, noteCommit);

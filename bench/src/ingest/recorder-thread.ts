@@ -1,9 +1,9 @@
 import { performance } from "node:perf_hooks";
 import { parentPort, workerData } from "node:worker_threads";
-import type { EventStore } from "@icm/event-store";
 import { connectPipeline, createLogger, type NatsTopology, startRecorder } from "@icm/pipeline";
 import { openStore } from "../generate/dataset.js";
 import type { BenchOptions } from "../harness/options.js";
+import { withCommitClock } from "./commit-clock.js";
 
 /** What the ingest benchmark hands the recorder thread. */
 export interface RecorderThreadInput {
@@ -40,35 +40,16 @@ async function run(): Promise<void> {
     topology: input.topology,
     name: "bench-ingest-recorder",
   });
-  const timedStore: EventStore = {
-    ...store,
-    appendMany: async (items) => {
-      const calledAt = performance.now();
-      const outcomes = await store.appendMany(items);
-      const now = performance.now();
-      const firstIds: string[] = [];
-      outcomes.forEach((outcome, i) => {
-        if (!outcome.ok || outcome.result.idempotentReplay) return;
-        const id = items[i]?.events[0]?.eventId;
-        if (id !== undefined) firstIds.push(id);
-      });
-      const message: RecorderThreadMessage = {
-        kind: "committed",
-        atEpochMs: performance.timeOrigin + now,
-        callMs: now - calledAt,
-        firstIds,
-      };
-      port.postMessage(message);
-      return outcomes;
-    },
-    append: (...args) => store.append(...args),
-    readStream: (...args) => store.readStream(...args),
-    readAll: (...args) => store.readAll(...args),
-    subscribeToAll: (...args) => store.subscribeToAll(...args),
-    head: () => store.head(),
-    verifyChain: (...args) => store.verifyChain(...args),
-    close: () => store.close(),
-  };
+  // Each commit goes to the benchmark's thread in epoch milliseconds: the two clocks start apart.
+  const timedStore = withCommitClock(store, (now, callMs, firstIds) => {
+    const message: RecorderThreadMessage = {
+      kind: "committed",
+      atEpochMs: performance.timeOrigin + now,
+      callMs,
+      firstIds: [...firstIds],
+    };
+    port.postMessage(message);
+  });
   const recorder = await startRecorder({
     nc: pipeline.nc,
     topology: input.topology,
