@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { positionAtTime } from "./as-of.js";
+import { LogTimeIndex, positionAtTime } from "./as-of.js";
 
 describe("as of a time", () => {
   const index = [
@@ -37,5 +37,56 @@ describe("as of a time", () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it("law: the run index answers as positionAtTime over every event, whatever the clock did", () => {
+    const base = Date.UTC(2026, 3, 1, 9);
+    // Few distinct times, so that runs form; some repeat out of order (a clock that stepped back) and some
+    // are not times at all (never matched).
+    const stamp = fc.oneof(
+      {
+        weight: 8,
+        arbitrary: fc.integer({ min: 0, max: 6 }).map((m) => new Date(base + m * 60_000).toISOString()),
+      },
+      { weight: 1, arbitrary: fc.constantFrom("not a time", "") },
+    );
+    const gap = fc.integer({ min: 1, max: 3 });
+    const query = fc
+      .integer({ min: -1, max: 7 })
+      .map((m) => new Date(base + m * 60_000 + 30_000).toISOString());
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(gap, stamp), { maxLength: 40 }),
+        fc.array(query, { minLength: 1, maxLength: 5 }),
+        (events, queries) => {
+          const entries: { position: number; recordedAt: string }[] = [];
+          const runs = new LogTimeIndex();
+          let position = 0;
+          for (const [step, recordedAt] of events) {
+            position += step;
+            entries.push({ position, recordedAt });
+            runs.add(position, recordedAt);
+          }
+          for (const time of [
+            ...queries,
+            ...entries.map((e) => e.recordedAt).filter((t) => t.startsWith("2026")),
+          ])
+            expect(runs.positionAt(time)).toBe(positionAtTime(entries, time));
+          expect(runs.runs).toBeLessThanOrEqual(entries.length);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("keeps one run per append time, and refuses positions out of order", () => {
+    const runs = new LogTimeIndex();
+    for (let position = 1; position <= 1_000; position += 1)
+      runs.add(position, position <= 600 ? "2026-04-01T09:00:00.000Z" : "2026-04-01T09:00:01.000Z");
+    expect(runs.runs).toBe(2);
+    expect(runs.positionAt("2026-04-01T09:00:00.500Z")).toBe(600);
+    expect(runs.positionAt("2026-04-01T09:00:01Z")).toBe(1_000);
+    expect(() => runs.add(1_000, "2026-04-01T09:00:02.000Z")).toThrow(RangeError);
+    expect(() => runs.positionAt("yesterday")).toThrow(RangeError);
   });
 });

@@ -38,7 +38,7 @@ import {
 import { payrollCsv, payrollStatement } from "../payout-run/payroll.js";
 import { type PayoutRunPreview, previewWithCloseLines } from "../payout-run/preview.js";
 import { periodSnapshot } from "../payout-run/snapshot.js";
-import { type AsOf, type LogIndexEntry, positionAtTime } from "../statement-queries/as-of.js";
+import { type AsOf, LogTimeIndex } from "../statement-queries/as-of.js";
 import { diffStatements, type StatementDiff } from "../statement-queries/diff.js";
 import { CloseRefusedError, InvalidInputError, NotFoundError } from "./errors.js";
 import { MAX_PAGES_PER_READ, READ_PAGE_SIZE, readLogPages, toEngineInput, toEngineInputs } from "./log.js";
@@ -91,7 +91,7 @@ const toAppend = (event: DomainEvent): EventToAppend => ({
 export class IcmWorkspace {
   private readonly engine = new Engine();
   private readonly log: RecordedDomainEvent[] = [];
-  private readonly index: LogIndexEntry[] = [];
+  private readonly recordedAt = new LogTimeIndex();
   private readonly closes = new Map<string, StoredClose>();
   /** The last preview's close lines, valid while `applied` has not moved (see closeSnapshot). */
   private lastPreview:
@@ -320,7 +320,7 @@ export class IcmWorkspace {
       throw new InvalidInputError("as of a position or a time, not both");
     if (asOf.time !== undefined) {
       try {
-        return positionAtTime(this.index, asOf.time);
+        return this.recordedAt.positionAt(asOf.time);
       } catch (error) {
         throw new InvalidInputError((error as Error).message);
       }
@@ -500,7 +500,7 @@ export class IcmWorkspace {
         this.engine.apply(recorded);
         this.applied = stored.globalPosition;
         this.log.push(recorded);
-        this.index.push({ position: stored.globalPosition, recordedAt: stored.recordedAt });
+        this.recordedAt.add(stored.globalPosition, stored.recordedAt);
         if (recorded.event.type === "PeriodClosed" && !this.closes.has(recorded.event.data.period)) {
           this.closes.set(recorded.event.data.period, {
             eventId: recorded.event.eventId,
