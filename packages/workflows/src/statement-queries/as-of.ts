@@ -21,7 +21,7 @@ export function instantMs(text: string): number | undefined {
 /**
  * The last log position recorded at or before `time` (0 when nothing was). The index is in log order and
  * recordedAt never decreases along it for one store clock; a binary search would rely on that, so the scan
- * walks backwards and stops at the first hit, which is right even if a clock stepped back.
+ * looks at every entry and keeps the highest position, which is right even if a clock stepped back.
  */
 export function positionAtTime(index: readonly LogIndexEntry[], time: string): number {
   const limit = instantMs(time);

@@ -39,8 +39,8 @@ const CLOCK_TOLERANCE_SECONDS = 30;
 const MAX_TOKEN_CHARS = 8_192;
 /**
  * Tokens that passed verification, kept so that a client's every request does not check the signature
- * again: WebCrypto's HMAC (or Ed25519) was ~16 µs of the ~51 µs a cached statement costs the server under
- * load (docs/benchmarks.md, round 7). Oldest dropped first. Only verified tokens are kept, so garbage
+ * again: with WebCrypto's HMAC (or Ed25519) on every request a cached statement cost the server 63-70 µs
+ * under load, 25 µs without (docs/benchmarks.md, round 7). Oldest dropped first. Only verified tokens are kept, so garbage
  * tokens cannot fill it, and a kept token is checked against the clock again on every use.
  */
 const MAX_VERIFIED_TOKENS = 10_000;
