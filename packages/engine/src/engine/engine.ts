@@ -248,6 +248,23 @@ export class Engine {
     for (const e of events) this.apply(e);
   }
 
+  /**
+   * The applied events at positions in (after, through], in log order (a statement diff names them). Read
+   * from the log kept for what-if (positions increase along it), so a caller need not keep a second copy.
+   */
+  recordedBetween(after: number, through: number): RecordedDomainEvent[] {
+    if (!this.keepLog)
+      throw new Error("recordedBetween needs the engine's log: this engine was built with keepLog: false");
+    const out: RecordedDomainEvent[] = [];
+    const first = firstAbove(this.recorded, after, (r) => r.globalPosition);
+    for (let i = first; i < this.recorded.length; i += 1) {
+      const recorded = this.recorded[i] as RecordedDomainEvent;
+      if (recorded.globalPosition > through) break;
+      out.push(recorded);
+    }
+    return out;
+  }
+
   /** A rep's statement for a payout period ("2026-03", "2026-Q1"), now or as of a log position. */
   statement(repId: string, period: string, options: AsOfOptions = {}): Statement {
     const key = this.keyOf(options);
@@ -453,7 +470,7 @@ export class Engine {
     if (touches === undefined) return [];
     const out: Touch[] = [];
     // Positions increase: start at the first one past `after`.
-    for (let i = firstAbove(touches.positions, after); i < touches.positions.length; i += 1) {
+    for (let i = firstAbove(touches.positions, after, (p) => p); i < touches.positions.length; i += 1) {
       const position = touches.positions[i] as number;
       if (position > through) break;
       const quotaPeriods = touches.quotaPeriods[i] as string | readonly string[];
@@ -593,13 +610,13 @@ export class Engine {
   }
 }
 
-/** Index of the first value above `after` in an ascending list (its length when there is none). */
-function firstAbove(sorted: readonly number[], after: number): number {
+/** Index of the first item whose position is above `after`, in a list ascending by position (its length when none is). */
+function firstAbove<T>(sorted: readonly T[], after: number, positionOf: (item: T) => number): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if ((sorted[mid] as number) > after) hi = mid;
+    if (positionOf(sorted[mid] as T) > after) hi = mid;
     else lo = mid + 1;
   }
   return lo;

@@ -67,6 +67,21 @@ describe("Engine", () => {
     };
     expect(() => lean.whatIf("ana", deal)).toThrow(/keepLog: false/);
     expect(s.engine.whatIf("ana", deal).periods).toEqual(["2026-02"]);
+    expect(() => lean.recordedBetween(0, s.position)).toThrow(/keepLog: false/);
+  });
+
+  it("recordedBetween gives the applied events in (after, through], as a scan of the log would, duplicates once", () => {
+    const s = team();
+    s.deal("D2", "70000.00", "2026-02-10", [{ repId: "ana", share: "1" }]);
+    // Applied again: the engine ignores a duplicate event id, so it is listed once.
+    s.engine.apply({ globalPosition: s.position + 10, event: (s.log[3] as (typeof s.log)[number]).event });
+    const last = s.position;
+    for (let after = -1; after <= last + 1; after += 1)
+      for (let through = after; through <= last + 1; through += 1)
+        expect(s.engine.recordedBetween(after, through)).toEqual(
+          s.log.filter((r) => r.globalPosition > after && r.globalPosition <= through),
+        );
+    expect(s.engine.recordedBetween(last, last + 100)).toEqual([]);
   });
 
   it("whatIf simulates a deal on a copy and records nothing", () => {

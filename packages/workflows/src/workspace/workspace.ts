@@ -90,7 +90,6 @@ const toAppend = (event: DomainEvent): EventToAppend => ({
  */
 export class IcmWorkspace {
   private readonly engine = new Engine();
-  private readonly log: RecordedDomainEvent[] = [];
   private readonly recordedAt = new LogTimeIndex();
   private readonly closes = new Map<string, StoredClose>();
   /** The last preview's close lines, valid while `applied` has not moved (see closeSnapshot). */
@@ -348,7 +347,7 @@ export class IcmWorkspace {
     if (from > to) throw new InvalidInputError(`--from ${fromPosition} is after --to ${toPosition}`);
     const before = this.statement(repId, period, { position: from });
     const after = this.statement(repId, period, { position: to });
-    const between = this.log.filter((r) => r.globalPosition > from && r.globalPosition <= to);
+    const between = this.engine.recordedBetween(from, to);
     const dealIds = this.engine.facts.allDealsOf(repId).map((d) => d.dealId);
     return diffStatements(before, after, between, { from, to }, dealIds);
   }
@@ -499,7 +498,6 @@ export class IcmWorkspace {
         const stored = page[i] as RecordedEvent;
         this.engine.apply(recorded);
         this.applied = stored.globalPosition;
-        this.log.push(recorded);
         this.recordedAt.add(stored.globalPosition, stored.recordedAt);
         if (recorded.event.type === "PeriodClosed" && !this.closes.has(recorded.event.data.period)) {
           this.closes.set(recorded.event.data.period, {
