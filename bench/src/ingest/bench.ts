@@ -14,7 +14,7 @@ import { scenarioEvents } from "@icm/scenario";
 import { dropDataset, openStore } from "../generate/dataset.js";
 import { peakRssMiB, percentile, perSecond } from "../harness/measure.js";
 import type { BenchOptions } from "../harness/options.js";
-import { withCommitClock } from "./commit-clock.js";
+import { type OnCommit, withCommitClock } from "./commit-clock.js";
 import type { RecorderThreadInput, RecorderThreadMessage } from "./recorder-thread.js";
 
 /** Events per POST: a CRM sync pushing batches. */
@@ -142,7 +142,7 @@ async function runPhase(
     allCommitted = resolve;
   });
   /** One appendMany returned at `now` (this thread's clock): its transaction has committed. */
-  const noteCommit = (now: number, callMs: number, firstIds: readonly string[]) => {
+  const noteCommit: OnCommit = (now, callMs, firstIds) => {
     appendManyMs.push(callMs);
     appendCalls += 1;
     lastCommitAt = now;
@@ -291,10 +291,7 @@ interface RecorderHandle {
 }
 
 /** Starts the recorder on a worker thread; `onCommit` gets each appendMany's commit on this thread's clock. */
-async function startRecorderThread(
-  input: RecorderThreadInput,
-  onCommit: (now: number, callMs: number, firstIds: readonly string[]) => void,
-): Promise<RecorderHandle> {
+async function startRecorderThread(input: RecorderThreadInput, onCommit: OnCommit): Promise<RecorderHandle> {
   const worker = new Worker(new URL("./recorder-thread.js", import.meta.url), { workerData: input });
   let stopped: (stats: Record<string, number>) => void = () => undefined;
   const stats = new Promise<Record<string, number>>((resolve) => {
