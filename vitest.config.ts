@@ -23,7 +23,12 @@ for (const group of ["packages", "services"]) {
 export default defineConfig({
   resolve: { alias },
   test: {
-    include: ["packages/*/src/**/*.spec.ts", "services/*/src/**/*.spec.ts", "test/**/*.spec.ts"],
+    include: [
+      "packages/*/src/**/*.spec.ts",
+      "services/*/src/**/*.spec.ts",
+      "bench/src/**/*.spec.ts",
+      "test/**/*.spec.ts",
+    ],
     exclude: ["**/node_modules/**", "**/dist/**"],
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -21,6 +21,12 @@ export interface ReplayResult {
   /** Slowest worker's apply phase and statement phase. */
   readonly applyMs: number;
   readonly statementsMs: number;
+  /** Each worker's apply and statement phases and statement count, in partition order (imbalance vs contention). */
+  readonly byWorker: readonly {
+    readonly applyMs: number;
+    readonly statementsMs: number;
+    readonly statements: number;
+  }[];
   /** Largest heap of one partition after applying every event, and after building its statements. */
   readonly heapAfterApplyMiB: number;
   readonly heapAfterStatementsMiB: number;
@@ -54,6 +60,11 @@ export async function replay(o: BenchOptions, kind: StoreKind): Promise<ReplayRe
     eventsPerSecond: perSecond(first.events, ms),
     applyMs: Math.max(...parts.map((p) => p.applyMs)),
     statementsMs: Math.max(...parts.map((p) => p.statementsMs)),
+    byWorker: parts.map((p) => ({
+      applyMs: p.applyMs,
+      statementsMs: p.statementsMs,
+      statements: p.statements,
+    })),
     heapAfterApplyMiB: Math.max(...parts.map((p) => p.heapAfterApplyMiB)),
     heapAfterStatementsMiB: Math.max(...parts.map((p) => p.heapAfterStatementsMiB)),
     peakRssMiB: peakRssMiB(),

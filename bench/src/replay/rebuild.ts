@@ -2,8 +2,9 @@ import { createHash } from "node:crypto";
 import { Engine, statementDigest } from "@icm/engine";
 import type { RecordedEvent } from "@icm/event-store";
 import { toEngineInputs } from "@icm/workflows";
+import { repsOfWorker } from "./balance.js";
 
-/** Which reps a worker computes statements for: the i-th of `count` by position in the sorted rep list. */
+/** Which reps a worker computes statements for: the i-th of `count` shares of the estimated work (balance.ts). */
 export interface Partition {
   readonly index: number;
   readonly count: number;
@@ -53,10 +54,19 @@ export class Rebuild {
   finish(): RebuildFigures {
     const heapAfterApplyMiB = heapMiB();
     const start = process.hrtime.bigint();
-    const reps = [...this.engine.facts.repIds()].sort();
+    const facts = this.engine.facts;
+    const reps = [...facts.repIds()].sort();
     const digestLines: string[] = [];
-    reps.forEach((repId, i) => {
-      if (i % this.partition.count !== this.partition.index) return;
+    const mine =
+      this.partition.count === 1
+        ? reps
+        : repsOfWorker(
+            reps,
+            (repId) => facts.everReportsOf(repId).length,
+            this.partition.index,
+            this.partition.count,
+          );
+    mine.forEach((repId) => {
       for (const period of this.engine.payoutPeriodsOf(repId)) {
         const statement = this.engine.statement(repId, period);
         digestLines.push(`${repId}|${period}|${statementDigest(statement)}`);
