@@ -150,6 +150,8 @@ export class Engine {
   private readonly recorded: RecordedDomainEvent[] = [];
   private readonly touches = new Map<string, RepTouches>();
   private readonly quotaPeriodIds = new Map<string, string>();
+  /** Touch lists of several quota periods, shared by content (a few distinct lists, hundreds of thousands of touches). */
+  private readonly quotaPeriodLists = new Map<string, readonly string[]>();
   private readonly latestStatements = new Map<string, Map<string, Statement>>();
   /** Least recently used first (Map order is insertion order; a use re-inserts). */
   private readonly latest = new Map<string, LatestOfRep>();
@@ -236,7 +238,7 @@ export class Engine {
       touches.quotaPeriods.push(
         quotaPeriods.length === 1
           ? this.internQuotaPeriod(quotaPeriods[0] as string)
-          : quotaPeriods.map((qp) => this.internQuotaPeriod(qp)),
+          : this.internQuotaPeriods(quotaPeriods),
       );
       this.latestStatements.delete(repId);
       const cached = this.latest.get(repId);
@@ -462,6 +464,20 @@ export class Engine {
     if (this.quotaPeriodIds.size >= MAX_INTERNED_QUOTA_PERIODS) this.quotaPeriodIds.clear();
     this.quotaPeriodIds.set(id, id);
     return id;
+  }
+
+  /**
+   * One frozen list per distinct content: at 1,000 reps 208,840 touches name two or more quota periods, and
+   * an array each was 7 % of the heap after opening. Callers only read a touch's list.
+   */
+  private internQuotaPeriods(ids: readonly string[]): readonly string[] {
+    const key = ids.join("\u0000");
+    const known = this.quotaPeriodLists.get(key);
+    if (known !== undefined) return known;
+    if (this.quotaPeriodLists.size >= MAX_INTERNED_QUOTA_PERIODS) this.quotaPeriodLists.clear();
+    const list = Object.freeze(ids.map((id) => this.internQuotaPeriod(id)));
+    this.quotaPeriodLists.set(key, list);
+    return list;
   }
 
   /** Facts that affected the rep at positions in (after, through], in log order. */

@@ -14,6 +14,26 @@ interface DealVersion extends SourceRef {
   readonly splits?: readonly DealSplit[];
 }
 
+/**
+ * A DealClosed is also the deal's state while it is the only version and nothing cancels it (most deals,
+ * for good): `stateAt` hands out the version itself instead of a copy of its fields kept per deal. Its
+ * sources are itself. `margin` and `customer` are present as undefined when absent, which DealState readers
+ * treat alike (no reader asks `in`).
+ */
+interface ClosedVersion extends DealVersion {
+  readonly kind: "closed";
+  readonly dealId: string;
+  readonly amount: Decimal;
+  readonly currency: string;
+  readonly closeDate: string;
+  readonly product: string;
+  readonly dealType: string;
+  readonly splits: readonly DealSplit[];
+  sources: readonly SourceRef[];
+}
+
+const NO_SOURCES: readonly SourceRef[] = [];
+
 interface DealCancellation extends SourceRef {
   readonly cancelDate: string;
   readonly reason: string;
@@ -60,10 +80,11 @@ export class DealHistory {
   addClosed(data: EventData["DealClosed"], source: SourceRef): void {
     // Every field in the literal (margin and customer undefined when absent): adding them afterwards put
     // them in a separate property store, one more object per deal kept.
-    const version: DealVersion = {
+    const version: ClosedVersion = {
       eventId: source.eventId,
       position: source.position,
       kind: "closed",
+      dealId: this.dealId,
       amount: keptDecimal(data.amount),
       currency: data.currency,
       closeDate: data.closeDate,
@@ -72,7 +93,9 @@ export class DealHistory {
       margin: data.margin === undefined ? undefined : keptDecimal(data.margin),
       customer: data.customer,
       splits: parseSplits(data.splits),
+      sources: NO_SOURCES,
     };
+    version.sources = [version];
     this.addVersion(version);
   }
 
@@ -91,7 +114,12 @@ export class DealHistory {
   }
 
   addCancelled(data: EventData["DealCancelled"], source: SourceRef): void {
-    const cancel = { ...source, cancelDate: data.cancelDate, reason: data.reason };
+    const cancel = {
+      eventId: source.eventId,
+      position: source.position,
+      cancelDate: data.cancelDate,
+      reason: data.reason,
+    };
     if (this.cancels.length === 0) this.cancels = [cancel];
     else this.cancels.push(cancel);
   }
@@ -147,6 +175,10 @@ export class DealHistory {
     let cancelCount = this.cancels.length;
     while (cancelCount > 0 && (this.cancels[cancelCount - 1] as DealCancellation).position > throughPosition)
       cancelCount -= 1;
+    if (versionCount === 1 && cancelCount === 0) {
+      const only = this.versions[0] as DealVersion;
+      if (only.kind === "closed") return only as ClosedVersion as DealState;
+    }
     const key = versionCount * 1024 + Math.min(cancelCount, 1023);
     if (this.cacheKey === key) return this.cachedState;
     const state = this.resolve(throughPosition);
@@ -193,7 +225,9 @@ export class DealHistory {
         if (version.customer !== undefined) state.customer = version.customer;
         if (version.splits !== undefined) state.splits = version.splits;
       }
-      sources.push({ eventId: version.eventId, position: version.position });
+      // The version is its own source ref (it has eventId and position): no second object per deal kept.
+      // Every reader of `sources` takes those two fields only (sortSources, SortedSources, exceptions).
+      sources.push(version);
     }
     if (state === undefined) return undefined;
     // Exactly sized: a list grown by push keeps room for 17 entries, and one state per deal is kept.

@@ -40,6 +40,41 @@ describe("Facts", () => {
     expect(s.facts.rep("ana", 0)).toBeUndefined();
   });
 
+  it("hands out a deal's state as of each position: the DealClosed alone, then amended, then cancelled", () => {
+    const s = scenario();
+    s.given(s.deal("D1", "100", "2026-01-10", { margin: "40" }));
+    const closed = s.at;
+    s.given(s.amend("D1", { amount: "150" }));
+    const amended = s.at;
+    s.given(s.cancel("D1", "2026-02-01"));
+    const refs = (at: number) =>
+      s.facts.deal("D1", at)?.sources.map((r) => ({ eventId: r.eventId, position: r.position }));
+    const only = s.facts.deal("D1", closed);
+    expect(only).toMatchObject({ dealId: "D1", currency: "USD", closeDate: "2026-01-10" });
+    expect(only?.cancellation).toBeUndefined();
+    expect(only?.amount.toFixed()).toBe("100");
+    expect(only?.margin?.toFixed()).toBe("40");
+    expect(only?.customer).toBeUndefined();
+    expect(only?.splits.map((x) => [x.repId, x.share.toFixed()])).toEqual([["ana", "1"]]);
+    expect(refs(closed)).toEqual([{ eventId: only?.sources[0]?.eventId, position: closed }]);
+    // The same answer every time it is asked, and the later versions do not change it.
+    expect(s.facts.deal("D1", closed)).toBe(only);
+    const later = s.facts.deal("D1", amended);
+    expect(later?.amount.toFixed()).toBe("150");
+    expect(later?.margin?.toFixed()).toBe("40");
+    expect(later?.cancellation).toBeUndefined();
+    expect(refs(amended)?.map((r) => r.position)).toEqual([closed, amended]);
+    expect(s.facts.deal("D1")?.cancellation?.cancelDate).toBe("2026-02-01");
+    expect(refs(s.at)?.map((r) => r.position)).toEqual([closed, amended]);
+    expect(s.facts.deal("D1", closed)?.amount.toFixed()).toBe("100");
+    // A deal closed once and cancelled: no longer its DealClosed alone.
+    s.given(s.deal("D2", "80", "2026-01-11"));
+    const beforeCancel = s.at;
+    s.given(s.cancel("D2", "2026-01-30"));
+    expect(s.facts.deal("D2")?.cancellation?.cancelDate).toBe("2026-01-30");
+    expect(s.facts.deal("D2", beforeCancel)?.cancellation).toBeUndefined();
+  });
+
   it("places an instant in the company time zone", () => {
     const s = scenario();
     s.given(s.calendar("America/New_York"), s.deal("D1", "100", "2026-04-01T02:30:00Z"));
