@@ -20,19 +20,16 @@ interface DealVersion extends SourceRef {
  * sources are itself. `margin` and `customer` are present as undefined when absent, which DealState readers
  * treat alike (no reader asks `in`).
  */
-interface ClosedVersion extends DealVersion {
-  readonly kind: "closed";
-  readonly dealId: string;
-  readonly amount: Decimal;
-  readonly currency: string;
-  readonly closeDate: string;
-  readonly product: string;
-  readonly dealType: string;
-  readonly splits: readonly DealSplit[];
-  sources: readonly SourceRef[];
-}
+type ClosedVersion = DealVersion &
+  Pick<
+    DealState,
+    "dealId" | "amount" | "currency" | "closeDate" | "product" | "dealType" | "splits" | "sources"
+  > & {
+    readonly kind: "closed";
+  };
 
-const NO_SOURCES: readonly SourceRef[] = [];
+/** Stands in the one-slot source list of a DealClosed until the version itself takes its place. */
+const PLACEHOLDER_SOURCE: SourceRef = { eventId: "", position: 0 };
 
 interface DealCancellation extends SourceRef {
   readonly cancelDate: string;
@@ -80,6 +77,8 @@ export class DealHistory {
   addClosed(data: EventData["DealClosed"], source: SourceRef): void {
     // Every field in the literal (margin and customer undefined when absent): adding them afterwards put
     // them in a separate property store, one more object per deal kept.
+    // A one-slot list (a list grown by push from empty reserves 17 slots), then the version takes the slot.
+    const sources: SourceRef[] = [PLACEHOLDER_SOURCE];
     const version: ClosedVersion = {
       eventId: source.eventId,
       position: source.position,
@@ -93,9 +92,9 @@ export class DealHistory {
       margin: data.margin === undefined ? undefined : keptDecimal(data.margin),
       customer: data.customer,
       splits: parseSplits(data.splits),
-      sources: NO_SOURCES,
+      sources,
     };
-    version.sources = [version];
+    sources[0] = version;
     this.addVersion(version);
   }
 
