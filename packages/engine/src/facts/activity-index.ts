@@ -27,6 +27,21 @@ export interface ActivityView {
   hasEverHadReports(repId: string): boolean;
 }
 
+/**
+ * One string per month for every contribution kept (a contribution per (rep, deal): 126,000 copies of a
+ * few dozen "YYYY-MM" values at 1,000 reps). Bounded; cleared when full.
+ */
+const monthsByText = new Map<string, string>();
+const MAX_SHARED_MONTHS = 10_000;
+
+function sharedMonth(month: string): string {
+  const known = monthsByText.get(month);
+  if (known !== undefined) return known;
+  if (monthsByText.size >= MAX_SHARED_MONTHS) monthsByText.clear();
+  monthsByText.set(month, month);
+  return month;
+}
+
 function bump(summary: Summary, periodId: string, maxMonth: string, delta: number): void {
   let months = summary.get(periodId);
   if (months === undefined) {
@@ -65,7 +80,7 @@ export class ActivityIndex {
 
   /** Records the deal's latest state, just indexed under each of its split reps at its close month. */
   noteDeal(state: DealState): void {
-    const month = state.closeDate.slice(0, 7);
+    const month = sharedMonth(state.closeDate.slice(0, 7));
     let reps = this.repsByDeal.get(state.dealId);
     // A deal new to the index has no contribution under any rep yet (they are only ever recorded for the reps
     // of repsByDeal): skip looking for them in the reps' large maps (most deal events are new deals).

@@ -124,7 +124,11 @@ export class DealHistory {
   }
 
   private addVersion(version: DealVersion): void {
-    if (this.versions.length === 0) this.versions = [version];
+    // A deal's first DealClosed lists itself as its one source: that list is its list of versions too (one
+    // array fewer per deal). It is never pushed to: a second version replaces it with a list of two.
+    if (this.versions.length === 0)
+      this.versions = version.kind === "closed" ? ((version as ClosedVersion).sources as DealVersion[]) : [version];
+    else if (this.versions.length === 1) this.versions = [this.versions[0] as DealVersion, version];
     else this.versions.push(version);
   }
 
