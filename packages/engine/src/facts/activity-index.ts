@@ -1,5 +1,5 @@
 import { type CompanyCalendar, type Period, toBusinessDate } from "../calendar/index.js";
-import type { DealSplit, DealState } from "./types.js";
+import type { DealState } from "./types.js";
 
 /**
  * What one deal contributes to one rep's activity at the latest position. `close`/`cancel` are the raw
@@ -73,7 +73,7 @@ function sameContribution(a: Contribution, b: Contribution): boolean {
 export class ActivityIndex {
   private readonly byRep = new Map<string, Map<string, Contribution>>();
   /** Every rep the deal was ever indexed under (an amendment that drops a rep keeps its entry). */
-  private readonly repsByDeal = new Map<string, string[]>();
+  private readonly repsByDeal = new Map<string, string | string[]>();
   private readonly summaries = new Map<string, Summary>();
 
   constructor(private readonly view: ActivityView) {}
@@ -81,16 +81,18 @@ export class ActivityIndex {
   /** Records the deal's latest state, just indexed under each of its split reps at its close month. */
   noteDeal(state: DealState): void {
     const month = sharedMonth(state.closeDate.slice(0, 7));
-    let reps = this.repsByDeal.get(state.dealId);
+    const kept = this.repsByDeal.get(state.dealId);
     // A deal new to the index has no contribution under any rep yet (they are only ever recorded for the reps
     // of repsByDeal): skip looking for them in the reps' large maps (most deal events are new deals).
-    const known = reps !== undefined;
-    if (reps === undefined) {
-      // Built at its final size as a rule (one per deal is kept; a list grown from empty reserves 17 slots).
-      reps = state.splits.length === 1 ? [(state.splits[0] as DealSplit).repId] : [];
-      this.repsByDeal.set(state.dealId, reps);
-    }
+    const known = kept !== undefined;
+    // One rep (most deals) is kept as the id itself, not a list of one: one array fewer per deal.
+    const reps = kept === undefined ? [] : typeof kept === "string" ? [kept] : kept;
+    const count = reps.length;
     for (const split of state.splits) if (!reps.includes(split.repId)) reps.push(split.repId);
+    if (reps.length !== count) {
+      // A list grown from empty reserves 17 slots: a kept list of several is copied at its size.
+      this.repsByDeal.set(state.dealId, reps.length === 1 ? (reps[0] as string) : reps.slice());
+    }
     for (const repId of reps) {
       let contributions = this.byRep.get(repId);
       if (contributions === undefined) {
