@@ -57,8 +57,24 @@ function parseShare(text: string): Decimal {
   return share;
 }
 
-function parseSplits(splits: readonly { repId: string; share: string }[]): DealSplit[] {
-  return splits.map((s) => ({ repId: s.repId, share: parseShare(s.share) }));
+/**
+ * Split lists of one rep, shared by content: most deals have one rep, and a rep's deals then carry the same
+ * list (splits are readonly), instead of a list and a split object each. Bounded; cleared when full.
+ */
+const soleSplits = new Map<string, readonly DealSplit[]>();
+const MAX_SHARED_SOLE_SPLITS = 100_000;
+
+function parseSplits(splits: readonly { repId: string; share: string }[]): readonly DealSplit[] {
+  const only = splits.length === 1 ? splits[0] : undefined;
+  if (only === undefined) return splits.map((s) => ({ repId: s.repId, share: parseShare(s.share) }));
+  const key = `${only.repId}\u0000${only.share}`;
+  let shared = soleSplits.get(key);
+  if (shared === undefined) {
+    shared = Object.freeze([Object.freeze({ repId: only.repId, share: parseShare(only.share) })]);
+    if (soleSplits.size >= MAX_SHARED_SOLE_SPLITS) soleSplits.clear();
+    soleSplits.set(key, shared);
+  }
+  return shared;
 }
 
 /**
@@ -127,7 +143,8 @@ export class DealHistory {
     // A deal's first DealClosed lists itself as its one source: that list is its list of versions too (one
     // array fewer per deal). It is never pushed to: a second version replaces it with a list of two.
     if (this.versions.length === 0)
-      this.versions = version.kind === "closed" ? ((version as ClosedVersion).sources as DealVersion[]) : [version];
+      this.versions =
+        version.kind === "closed" ? ((version as ClosedVersion).sources as DealVersion[]) : [version];
     else if (this.versions.length === 1) this.versions = [this.versions[0] as DealVersion, version];
     else this.versions.push(version);
   }
