@@ -1,6 +1,8 @@
 import {
   DECIMAL_STRING_PATTERN,
   Decimal,
+  type DomainEvent,
+  type EventMetadata,
   EventValidationError,
   formatDecimal,
   makeEvent,
@@ -105,6 +107,22 @@ const MAX_LATEST_STATEMENT_REPS = 256;
 const MAX_LATEST_LEDGER_REPS = 256;
 /** Distinct quota period ids shared between touches (there are a few per fiscal year); cleared when full. */
 const MAX_INTERNED_QUOTA_PERIODS = 10_000;
+/** The metadata of every event in the kept log (see withoutMetadata). */
+const NO_METADATA: EventMetadata = Object.freeze({});
+
+/**
+ * What the log kept for what-if and diff holds of an applied event. Both read its id, type, data and
+ * position, and the facts never read metadata (correlation and causation ids, the source system): one
+ * object and its strings fewer per event, ~5 % of a workspace's heap at 1,000 reps.
+ */
+function withoutMetadata(recorded: RecordedDomainEvent): RecordedDomainEvent {
+  const { eventId, type, schemaVersion, data } = recorded.event;
+  return {
+    globalPosition: recorded.globalPosition,
+    event: { eventId, type, schemaVersion, data, metadata: NO_METADATA } as DomainEvent,
+  };
+}
+
 /** The id of the hypothetical deal (it exists only in the throw-away copy of the engine). */
 const WHAT_IF_DEAL_ID = "what-if:deal";
 /** Who holds the rest of a what-if deal when the rep's share is below 1. */
@@ -215,7 +233,7 @@ export class Engine {
     const before = this.facts.lastPosition;
     this.facts.apply(recorded);
     if (this.facts.lastPosition === before) return; // a duplicate: nothing changed
-    if (this.keepLog) this.recorded.push(recorded);
+    if (this.keepLog) this.recorded.push(withoutMetadata(recorded));
     const type = recorded.event.type;
     // A close changes which statements are frozen, never a rep's ledger; calendar and plan changes can
     // change every ledger.
@@ -253,6 +271,7 @@ export class Engine {
   /**
    * The applied events at positions in (after, through], in log order (a statement diff names them). Read
    * from the log kept for what-if (positions increase along it), so a caller need not keep a second copy.
+   * Their metadata is empty: the log keeps id, type, schema version, data and position (withoutMetadata).
    */
   recordedBetween(after: number, through: number): RecordedDomainEvent[] {
     if (!this.keepLog)
