@@ -18,7 +18,7 @@ import {
 } from "../calendar/index.js";
 import type { LateFact } from "../close/index.js";
 import { type QuotaPeriodEarnings, periodExceptions as stageOneExceptions } from "../earnings/index.js";
-import { Facts, type RecordedDomainEvent } from "../facts/index.js";
+import { Facts, type RecordedDomainEvent, SharedValues } from "../facts/index.js";
 import type { CalculationException, LedgerEntry } from "../ledger/types.js";
 import { type PlanRef, type Statement, statementDigest } from "../statement/index.js";
 import { ENGINE_VERSION } from "../version.js";
@@ -167,9 +167,9 @@ export class Engine {
   readonly facts = new Facts();
   private readonly recorded: RecordedDomainEvent[] = [];
   private readonly touches = new Map<string, RepTouches>();
-  private readonly quotaPeriodIds = new Map<string, string>();
+  private readonly quotaPeriodIds = new SharedValues<string>(MAX_INTERNED_QUOTA_PERIODS);
   /** Touch lists of several quota periods, shared by content (a few distinct lists, hundreds of thousands of touches). */
-  private readonly quotaPeriodLists = new Map<string, readonly string[]>();
+  private readonly quotaPeriodLists = new SharedValues<readonly string[]>(MAX_INTERNED_QUOTA_PERIODS);
   private readonly latestStatements = new Map<string, Map<string, Statement>>();
   /** Least recently used first (Map order is insertion order; a use re-inserts). */
   private readonly latest = new Map<string, LatestOfRep>();
@@ -478,11 +478,7 @@ export class Engine {
   }
 
   private internQuotaPeriod(id: string): string {
-    const known = this.quotaPeriodIds.get(id);
-    if (known !== undefined) return known;
-    if (this.quotaPeriodIds.size >= MAX_INTERNED_QUOTA_PERIODS) this.quotaPeriodIds.clear();
-    this.quotaPeriodIds.set(id, id);
-    return id;
+    return this.quotaPeriodIds.get(id, SharedValues.same);
   }
 
   /**
@@ -490,13 +486,9 @@ export class Engine {
    * an array each was 7 % of the heap after opening. Callers only read a touch's list.
    */
   private internQuotaPeriods(ids: readonly string[]): readonly string[] {
-    const key = ids.join("\u0000");
-    const known = this.quotaPeriodLists.get(key);
-    if (known !== undefined) return known;
-    if (this.quotaPeriodLists.size >= MAX_INTERNED_QUOTA_PERIODS) this.quotaPeriodLists.clear();
-    const list = Object.freeze(ids.map((id) => this.internQuotaPeriod(id)));
-    this.quotaPeriodLists.set(key, list);
-    return list;
+    return this.quotaPeriodLists.get(ids.join("\u0000"), () =>
+      Object.freeze(ids.map((id) => this.internQuotaPeriod(id))),
+    );
   }
 
   /** Facts that affected the rep at positions in (after, through], in log order. */

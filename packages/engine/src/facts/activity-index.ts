@@ -1,4 +1,5 @@
 import { type CompanyCalendar, type Period, toBusinessDate } from "../calendar/index.js";
+import { SharedValues } from "./shared-values.js";
 import type { DealState } from "./types.js";
 
 /**
@@ -31,16 +32,7 @@ export interface ActivityView {
  * One string per month for every contribution kept (a contribution per (rep, deal): 126,000 copies of a
  * few dozen "YYYY-MM" values at 1,000 reps). Bounded; cleared when full.
  */
-const monthsByText = new Map<string, string>();
-const MAX_SHARED_MONTHS = 10_000;
-
-function sharedMonth(month: string): string {
-  const known = monthsByText.get(month);
-  if (known !== undefined) return known;
-  if (monthsByText.size >= MAX_SHARED_MONTHS) monthsByText.clear();
-  monthsByText.set(month, month);
-  return month;
-}
+const monthIds = new SharedValues<string>(10_000);
 
 function bump(summary: Summary, periodId: string, maxMonth: string, delta: number): void {
   let months = summary.get(periodId);
@@ -80,7 +72,7 @@ export class ActivityIndex {
 
   /** Records the deal's latest state, just indexed under each of its split reps at its close month. */
   noteDeal(state: DealState): void {
-    const month = sharedMonth(state.closeDate.slice(0, 7));
+    const month = monthIds.get(state.closeDate.slice(0, 7), SharedValues.same);
     const kept = this.repsByDeal.get(state.dealId);
     // A deal new to the index has no contribution under any rep yet (they are only ever recorded for the reps
     // of repsByDeal): skip looking for them in the reps' large maps (most deal events are new deals).

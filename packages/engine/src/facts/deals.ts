@@ -1,4 +1,5 @@
 import { Decimal, type EventData, keptDecimal } from "@icm/events";
+import { SharedValues } from "./shared-values.js";
 import type { DealSplit, DealState, SourceRef } from "./types.js";
 
 /** One DealClosed or DealAmended with its decimals parsed once, at apply time. */
@@ -44,37 +45,24 @@ const NO_CANCELS: DealCancellation[] = [];
  * Parsed split shares by their text: a few values ("1", "0.5") cover almost every split, and a Decimal is
  * immutable, so deals share one instance instead of parsing and keeping one per split. Bounded.
  */
-const sharesByText = new Map<string, Decimal>();
-const MAX_SHARED_SHARES = 1_000;
+const shares = new SharedValues<Decimal>(1_000);
 
 function parseShare(text: string): Decimal {
-  let share = sharesByText.get(text);
-  if (share === undefined) {
-    share = new Decimal(text);
-    if (sharesByText.size >= MAX_SHARED_SHARES) sharesByText.clear();
-    sharesByText.set(text, share);
-  }
-  return share;
+  return shares.get(text, (t) => new Decimal(t));
 }
 
 /**
  * Split lists of one rep, shared by content: most deals have one rep, and a rep's deals then carry the same
  * list (splits are readonly), instead of a list and a split object each. Bounded; cleared when full.
  */
-const soleSplits = new Map<string, readonly DealSplit[]>();
-const MAX_SHARED_SOLE_SPLITS = 100_000;
+const soleSplits = new SharedValues<readonly DealSplit[]>(100_000);
 
 function parseSplits(splits: readonly { repId: string; share: string }[]): readonly DealSplit[] {
   const only = splits.length === 1 ? splits[0] : undefined;
   if (only === undefined) return splits.map((s) => ({ repId: s.repId, share: parseShare(s.share) }));
-  const key = `${only.repId}\u0000${only.share}`;
-  let shared = soleSplits.get(key);
-  if (shared === undefined) {
-    shared = Object.freeze([Object.freeze({ repId: only.repId, share: parseShare(only.share) })]);
-    if (soleSplits.size >= MAX_SHARED_SOLE_SPLITS) soleSplits.clear();
-    soleSplits.set(key, shared);
-  }
-  return shared;
+  return soleSplits.get(`${only.repId}\u0000${only.share}`, () =>
+    Object.freeze([Object.freeze({ repId: only.repId, share: parseShare(only.share) })]),
+  );
 }
 
 /**

@@ -13,6 +13,7 @@ export {
   percentText,
 } from "./compiled-plan.js";
 export { Facts, type PlanLookup, type PlanSegment, type PublishedPlan } from "./facts.js";
+export { SharedValues } from "./shared-values.js";
 export type {
   AdjustmentFact,
   AffectedQuotaPeriod,
