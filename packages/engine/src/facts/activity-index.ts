@@ -14,6 +14,24 @@ interface Contribution {
   readonly maxMonth: string;
 }
 
+/**
+ * Contributions are immutable and depend only on three dates, which thousands of (rep, deal) pairs share (a
+ * close date, no cancellation, its month): one object per distinct content instead of one per pair.
+ */
+const sharedContributions = new SharedValues<Contribution>(100_000);
+
+function contributionOf(
+  close: string | undefined,
+  cancel: string | undefined,
+  maxMonth: string,
+): Contribution {
+  return sharedContributions.get(`${close ?? ""}\u0000${cancel ?? ""}\u0000${maxMonth}`, () => ({
+    close,
+    cancel,
+    maxMonth,
+  }));
+}
+
 /** quota period id → maxMonth → how many contributions land there. Only positive counts are kept. */
 type Summary = Map<string, Map<string, number>>;
 
@@ -95,9 +113,9 @@ export class ActivityIndex {
       const inSplits = state.splits.some((s) => s.repId === repId);
       let maxMonth = old?.maxMonth ?? month;
       if (inSplits && month > maxMonth) maxMonth = month;
-      const next: Contribution = inSplits
-        ? { close: state.closeDate, cancel: state.cancellation?.cancelDate, maxMonth }
-        : { close: undefined, cancel: undefined, maxMonth };
+      const next = inSplits
+        ? contributionOf(state.closeDate, state.cancellation?.cancelDate, maxMonth)
+        : contributionOf(undefined, undefined, maxMonth);
       if (old !== undefined && sameContribution(old, next)) continue;
       if (old !== undefined) this.apply(repId, old, -1);
       contributions.set(state.dealId, next);
