@@ -13,6 +13,7 @@ import { ingest } from "./ingest/bench.js";
 import { projectorCatchUp } from "./projector/bench.js";
 import { query } from "./query/bench.js";
 import { replay } from "./replay/bench.js";
+import { factsHeap } from "./replay/heap.js";
 
 /** Benchmarks in the order `npm run bench` runs them (generate first: the others reuse its datasets). */
 export const BENCHMARKS = ["generate", "replay", "close", "baseline", "ingest", "query"] as const;
@@ -21,8 +22,9 @@ export const BENCHMARKS = ["generate", "replay", "close", "baseline", "ingest", 
  * each: `--reps 40 --deals 44555`), not the shared dataset; at the default size it would take hours.
  * `preview` is the close's statements phase alone (one open, two previews, with GC figures), for A/Bs.
  * `by-rep` times the first quarter's statement of every rep, one at a time: where a payout run's time goes.
+ * `heap` is the facts' live heap after applying the whole log, without and with the kept log.
  */
-export const EXTRA_BENCHMARKS = ["projector", "preview", "by-rep"] as const;
+export const EXTRA_BENCHMARKS = ["projector", "preview", "by-rep", "heap"] as const;
 type Name = (typeof BENCHMARKS)[number] | (typeof EXTRA_BENCHMARKS)[number];
 /** `verify` is measured by the close benchmark (an audit replay needs the close it checks). */
 const ALIASES: Record<string, Name> = { verify: "close", load: "generate" };
@@ -137,6 +139,9 @@ async function runChild(names: readonly string[], o: BenchOptions): Promise<numb
       break;
     case "by-rep":
       emit("by-rep", await statementsByRep(o));
+      break;
+    case "heap":
+      emit("heap", await factsHeap(o));
       break;
     case "verify-alone":
       // Started by the close benchmark while its close is in the store; not a benchmark of its own.
