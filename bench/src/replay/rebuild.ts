@@ -31,11 +31,22 @@ export interface RebuildFigures {
  * partition applies the whole log; only statements are divided.
  */
 export class Rebuild {
-  private readonly engine = new Engine({ keepLog: false }); // replay never asks what-if
+  private readonly engine: Engine;
   private events = 0;
   private applyNs = 0n;
 
-  constructor(private readonly partition: Partition) {}
+  /** `keepLog`: a replay never asks what-if (false); the heap benchmark measures a workspace's engine too. */
+  constructor(
+    private readonly partition: Partition,
+    keepLog = false,
+  ) {
+    this.engine = new Engine({ keepLog });
+  }
+
+  /** The last log position applied. */
+  get lastPosition(): number {
+    return this.engine.lastPosition;
+  }
 
   apply(page: readonly RecordedEvent[]): void {
     const start = process.hrtime.bigint();
@@ -57,15 +68,8 @@ export class Rebuild {
     const facts = this.engine.facts;
     const reps = [...facts.repIds()].sort();
     const digestLines: string[] = [];
-    const mine =
-      this.partition.count === 1
-        ? reps
-        : repsOfWorker(
-            reps,
-            (repId) => facts.everReportsOf(repId).length,
-            this.partition.index,
-            this.partition.count,
-          );
+    const reportsOf = (repId: string) => facts.everReportsOf(repId).length;
+    const mine = repsOfWorker(reps, reportsOf, this.partition.index, this.partition.count);
     mine.forEach((repId) => {
       for (const period of this.engine.payoutPeriodsOf(repId)) {
         const statement = this.engine.statement(repId, period);
@@ -87,7 +91,7 @@ export class Rebuild {
 }
 
 /** Live heap: collects first when the process runs with --expose-gc (the harness starts children so). */
-function heapMiB(): number {
+export function heapMiB(): number {
   (globalThis as { gc?: () => void }).gc?.();
   return Math.round(process.memoryUsage().heapUsed / 2 ** 20);
 }
