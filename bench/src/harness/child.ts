@@ -6,6 +6,12 @@ import { type BenchOptions, toArgs } from "./options.js";
 const MAX_HEAP_MIB = 16_384;
 /** Young-generation semi-space of each benchmark process (V8's default is 16 MiB on 64-bit). */
 const SEMI_SPACE_MIB = 128;
+/**
+ * Heap growth past the live size before a full collection, in percent: the `icm` command's bound
+ * (services/icm/src/runtime/heap.ts). Without it V8 let a default-size preview's heap reach 3.5 times its live
+ * size; the peak RSS figures would measure that slack, not the engine.
+ */
+const HEAP_GROWING_PERCENT = 50;
 /** The entry script (run.mjs calls main): children are started through it with --child. */
 const MAIN = fileURLToPath(new URL("../../run.mjs", import.meta.url));
 
@@ -22,6 +28,7 @@ export function runChildProcess(name: string, o: BenchOptions, profile: boolean)
     // larger young generation promotes fewer of them. 64 MiB measured 7-9% less CPU than 16 on the 300-rep
     // replay; 128 a fifth less than 64 on a default-size preview. The same size as the `icm` command's.
     `--max-semi-space-size=${SEMI_SPACE_MIB}`,
+    `--heap-growing-percent=${HEAP_GROWING_PERCENT}`,
     ...(profile ? ["--cpu-prof", `--cpu-prof-dir=bench/profiles/${name}-w${o.workers}`] : []),
   ];
   return new Promise((resolve, reject) => {

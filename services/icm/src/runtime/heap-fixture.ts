@@ -16,5 +16,8 @@ await withSizedHeap(async () => {
   }
   const limitMib = Math.round(getHeapStatistics().heap_size_limit / 2 ** 20);
   const relaunched = process.env.ICM_HEAP_RELAUNCHED === "1";
-  process.stdout.write(`${JSON.stringify({ limitMib, relaunched, args: process.argv.slice(2) })}\n`);
+  const execArgv = process.execArgv;
+  process.stdout.write(
+    `${JSON.stringify({ limitMib, relaunched, args: process.argv.slice(2), execArgv })}\n`,
+  );
 });

@@ -52,7 +52,12 @@ function run(args: string[], env: Record<string, string>, onStart?: (pid: number
 }
 
 const report = (r: Run) =>
-  JSON.parse(r.lines[0] ?? "{}") as { limitMib: number; relaunched: boolean; args: string[] };
+  JSON.parse(r.lines[0] ?? "{}") as {
+    limitMib: number;
+    relaunched: boolean;
+    args: string[];
+    execArgv: string[];
+  };
 
 describe("withSizedHeap", () => {
   it("restarts once with ICM_HEAP_MIB of old space, same arguments, and exits with the child's code", async () => {
@@ -61,6 +66,8 @@ describe("withSizedHeap", () => {
     const seen = report(r);
     expect(seen.relaunched).toBe(true);
     expect(seen.args).toEqual(["7"]);
+    // The growth bound is a V8 flag NODE_OPTIONS cannot carry: it must reach the restarted process's own flags.
+    expect(seen.execArgv).toContain("--heap-growing-percent=50");
     // heap_size_limit is the old space plus the young generation (3 × the 128 MiB semi-space).
     expect(seen.limitMib).toBeGreaterThanOrEqual(1536);
     expect(seen.limitMib).toBeLessThan(1536 + 512);

@@ -1,18 +1,21 @@
 import { describe, expect, it } from "vitest";
-import { HeapConfigError, heapFlags, MIN_HEAP_MIB, RELAUNCHED_ENV } from "./heap.js";
+import { HEAP_GROWING_PERCENT, HeapConfigError, heapFlags, MIN_HEAP_MIB, RELAUNCHED_ENV } from "./heap.js";
 
 const GIB = 2 ** 30;
 const base = { execArgv: [] as string[], env: {}, memoryBytes: 24 * GIB };
+const GROWTH = `--heap-growing-percent=${HEAP_GROWING_PERCENT}`;
 
 describe("heapFlags", () => {
-  it("gives three quarters of memory to the old space and a 128 MiB semi-space by default", () => {
-    expect(heapFlags(base)).toEqual(["--max-old-space-size=18432", "--max-semi-space-size=128"]);
+  it("gives three quarters of memory to the old space, a 128 MiB semi-space and a growth bound by default", () => {
+    expect(heapFlags(base)).toEqual(["--max-old-space-size=18432", "--max-semi-space-size=128", GROWTH]);
+    expect(HEAP_GROWING_PERCENT).toBe(50);
   });
 
   it("takes ICM_HEAP_MIB as the old space", () => {
     expect(heapFlags({ ...base, env: { ICM_HEAP_MIB: " 8192 " } })).toEqual([
       "--max-old-space-size=8192",
       "--max-semi-space-size=128",
+      GROWTH,
     ]);
   });
 
@@ -26,6 +29,18 @@ describe("heapFlags", () => {
   it("keeps the operator's semi-space when only that was given", () => {
     expect(heapFlags({ ...base, env: { NODE_OPTIONS: "--max-semi-space-size=32" } })).toEqual([
       "--max-old-space-size=18432",
+      GROWTH,
+    ]);
+  });
+
+  it("keeps the operator's heap growth when the command gives one, in either spelling", () => {
+    expect(heapFlags({ ...base, execArgv: ["--heap-growing-percent=20"] })).toEqual([
+      "--max-old-space-size=18432",
+      "--max-semi-space-size=128",
+    ]);
+    expect(heapFlags({ ...base, execArgv: ["--heap_growing_percent=20"] })).toEqual([
+      "--max-old-space-size=18432",
+      "--max-semi-space-size=128",
     ]);
   });
 
