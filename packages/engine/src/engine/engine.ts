@@ -307,18 +307,31 @@ export class Engine {
    * statement into its digest and payable and lets it go: holding every statement of a period at once (each
    * with all its lines and traces) was several GiB at 10,000 reps and most of the close's garbage
    * collection. Do not apply events while iterating.
+   *
+   * A pass over more reps than the latest-result cache holds does not churn that cache: a rep's ledger and
+   * statements computed by the pass are dropped once the caller moves on to the next rep, unless the rep was
+   * already cached (recently used by someone else). Cached, each would have been evicted by the pass itself
+   * before anyone asked again, after living long enough to be copied into the old generation: at 10,000
+   * reps that is every rep's whole ledger, manager overlays included, as garbage for the full collections.
    */
   *eachStatement(period: string, options: AsOfOptions = {}): Generator<Statement, void, undefined> {
     const key = this.keyOf(options);
     const position = this.resolve(key);
     const p = parsePeriodId(this.facts.calendar(position), period);
     const applied = this.facts.lastPosition;
-    for (const repId of this.facts.repIds()) {
+    const reps = this.facts.repIds();
+    const scan = key === "L" && reps.length > this.latestRepCacheSize;
+    for (const repId of reps) {
       if (this.facts.lastPosition !== applied)
         throw new Error("Engine.eachStatement: an event was applied while the statements were being read");
+      const cachedBefore = !scan || this.latest.has(repId) || this.latestStatements.has(repId);
       const s = this.statement(repId, period, options);
       const hasPlan = this.facts.planSegments(repId, p.start, p.end, position).length > 0;
       if (hasPlan || s.entries.length > 0 || s.exceptions.length > 0) yield s;
+      if (!cachedBefore) {
+        this.latest.delete(repId);
+        this.latestStatements.delete(repId);
+      }
     }
   }
 

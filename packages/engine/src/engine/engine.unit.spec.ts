@@ -347,6 +347,41 @@ describe("currency", () => {
     expect(() => new Engine({ latestRepCacheSize: 0 })).toThrow(RangeError);
   });
 
+  it("a pass over more reps than the cache holds keeps what was cached and drops what only the pass computed", () => {
+    const s = new Scenario();
+    s.plan("rep", planDefinition([section8Table("marginal")]));
+    const reps = ["ana", "bo", "cy", "di", "ed"];
+    for (const rep of reps) {
+      s.rep(rep);
+      s.assign(rep, "rep");
+      s.quota(rep, "2026-Q1", "50000.00");
+    }
+    reps.forEach((rep, i) => {
+      s.deal(`D${i}`, `${(i + 2) * 10000}.00`, "2026-01-15", [{ repId: rep, share: "1" }]);
+    });
+    const whole = new Engine();
+    whole.applyAll(s.log);
+    const expected = whole.statements("2026-01").map(statementDigest);
+
+    const engine = new Engine({ latestRepCacheSize: 2 });
+    engine.applyAll(s.log);
+    const asked = engine.statement("cy", "2026-01"); // used before the pass: cached, and stays so
+    const pass = [...engine.eachStatement("2026-01")];
+    expect(pass.map(statementDigest)).toEqual(expected);
+    expect(pass.map((x) => x.repId)).toEqual(reps);
+    expect(pass[2]).toBe(asked);
+    expect(engine.statement("cy", "2026-01")).toBe(asked);
+    // The pass's own results were let go: asked again, a rep's statement is computed again, the same bytes.
+    const again = engine.statement("ed", "2026-01");
+    expect(again).not.toBe(pass[4]);
+    expect(statementDigest(again)).toBe(expected[4]);
+    // An engine whose cache holds every rep keeps the pass's results (a small company's preview, then close).
+    const roomy = new Engine({ latestRepCacheSize: reps.length });
+    roomy.applyAll(s.log);
+    const kept = [...roomy.eachStatement("2026-01")];
+    expect(roomy.statement("ed", "2026-01")).toBe(kept[4]);
+  });
+
   it("per-report overlay: a late deal in a closed month changes the report's line, paid as a prior-period adjustment", () => {
     const s = new Scenario();
     s.plan("rep", planDefinition([section8Table("marginal")]));
