@@ -138,7 +138,8 @@ function timedModel(timers: Timers): StatementModel {
           timers.statements += 1;
           return timers.time("statement", () => engine.statement(repId, period));
         },
-        periodExceptions: (period) => timers.time("periodExceptions", () => engine.periodExceptions(period)),
+        periodExceptionsOf: (periods) =>
+          timers.time("periodExceptions", () => engine.periodExceptionsOf(periods)),
       };
     },
     canonical: (statement) =>

@@ -318,16 +318,27 @@ export class Engine {
     const key = this.keyOf(options);
     const position = this.resolve(key);
     const p = parsePeriodId(this.facts.calendar(position), period);
-    const applied = this.facts.lastPosition;
-    const reps = this.facts.repIds();
-    const scan = key === "L" && reps.length > this.latestRepCacheSize;
-    for (const repId of reps) {
-      if (this.facts.lastPosition !== applied)
-        throw new Error("Engine.eachStatement: an event was applied while the statements were being read");
-      const cachedBefore = !scan || this.latest.has(repId) || this.latestStatements.has(repId);
+    for (const repId of this.passOverReps(key)) {
       const s = this.statement(repId, period, options);
       const hasPlan = this.facts.planSegments(repId, p.start, p.end, position).length > 0;
       if (hasPlan || s.entries.length > 0 || s.exceptions.length > 0) yield s;
+    }
+  }
+
+  /**
+   * Every rep id in order, for a pass over every rep: after the caller is done with a rep (asks for the
+   * next), what the pass computed for it is dropped when the pass is larger than the latest-result cache and
+   * the rep was not cached before (see eachStatement). Throws when an event is applied during the pass.
+   */
+  private *passOverReps(key: PositionKey): Generator<string, void, undefined> {
+    const reps = this.facts.repIds();
+    const scan = key === "L" && reps.length > this.latestRepCacheSize;
+    const applied = this.facts.lastPosition;
+    for (const repId of reps) {
+      if (this.facts.lastPosition !== applied)
+        throw new Error("Engine: an event was applied while the statements were being read");
+      const cachedBefore = !scan || this.latest.has(repId) || this.latestStatements.has(repId);
+      yield repId;
       if (!cachedBefore) {
         this.latest.delete(repId);
         this.latestStatements.delete(repId);
@@ -361,6 +372,40 @@ export class Engine {
       ),
       statements: lines,
     };
+  }
+
+  /**
+   * `periodExceptions` of several periods, from one pass over the reps: each rep's statements of all the
+   * periods are computed together, latest period first (its ledger's horizon covers the earlier periods, and
+   * its chain of balances computes their statements on the way), so a rep's ledger is built once, not once
+   * per period. Asking period by period rebuilt every rep's ledger for each period whenever the company has
+   * more reps than the latest-result cache holds.
+   */
+  periodExceptionsOf(
+    periods: readonly string[],
+    options: AsOfOptions = {},
+  ): Map<string, CalculationException[]> {
+    const key = this.keyOf(options);
+    const position = this.resolve(key);
+    const calendar = this.facts.calendar(position);
+    const parsed = new Map<string, Period>();
+    for (const id of periods) parsed.set(id, parsePeriodId(calendar, id));
+    const latestFirst = [...parsed.values()].sort((a, b) =>
+      a.end !== b.end ? (a.end < b.end ? 1 : -1) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+    );
+    const found = new Map<string, CalculationException[]>();
+    for (const p of latestFirst) found.set(p.id, []);
+    for (const repId of this.passOverReps(key)) {
+      for (const p of latestFirst) {
+        const list = found.get(p.id) as CalculationException[];
+        for (const x of this.statement(repId, p.id, options).exceptions) list.push(x);
+      }
+    }
+    const stageOne = this.stageOneExceptionsAt(position);
+    const out = new Map<string, CalculationException[]>();
+    for (const [id, period] of parsed)
+      out.set(id, periodExceptionsFrom([{ exceptions: found.get(id) ?? [] }], stageOne, period, calendar));
+    return out;
   }
 
   /** Every exception that touches the period: each statement's, plus company-wide ones (e.g. unknown reps). */

@@ -181,6 +181,42 @@ describe("Engine", () => {
     expect(s.engine.statement("bo", "2026-02").exceptions).toEqual([]);
   });
 
+  it("period exceptions of several periods from one pass equal them asked period by period, whatever the cache", () => {
+    const s = team();
+    for (const rep of ["cy", "di", "ed"]) {
+      s.rep(rep);
+      s.assign(rep, "p8");
+    }
+    s.deal("X1", "5000.00", "2026-02-03", [{ repId: "ghost", share: "1" }]);
+    s.deal("X2", "7000.00", "2026-03-09", [
+      { repId: "cy", share: "0.5" },
+      { repId: "di", share: "0.4" },
+    ]);
+    s.deal("D9", "8000.00", "2026-03-20", [{ repId: "ed", share: "1" }]);
+    s.add("DisputeRaised", "dispute-1", {
+      disputeId: "DSP-1",
+      repId: "bo",
+      period: "2026-01",
+      reason: "missing deal",
+      raisedBy: "bo",
+    });
+    const periods = ["2026-03", "2026-01", "2026-02", "2026-Q1"];
+    const oneByOne = new Map(periods.map((p) => [p, s.engine.periodExceptions(p)]));
+    // The scenario has what the claim is about: different exceptions in different periods.
+    expect(oneByOne.get("2026-01")?.map((x) => x.code)).toContain("open_dispute");
+    expect(oneByOne.get("2026-02")?.map((x) => x.code)).toContain("unknown_rep");
+    expect(oneByOne.get("2026-03")?.map((x) => x.code)).toContain("bad_splits");
+    expect(s.engine.periodExceptionsOf(periods)).toEqual(oneByOne);
+    // A cache of one rep: the pass computes each rep's periods together and drops them afterwards.
+    const tiny = new Engine({ latestRepCacheSize: 1 });
+    tiny.applyAll(s.log);
+    expect(tiny.periodExceptionsOf(periods)).toEqual(oneByOne);
+    const before = s.log.at(-2)?.globalPosition ?? 0;
+    expect(tiny.periodExceptionsOf(periods, { throughPosition: before })).toEqual(
+      new Map(periods.map((p) => [p, s.engine.periodExceptions(p, { throughPosition: before })])),
+    );
+  });
+
   it("names the payout periods a new fact affects", () => {
     const s = team();
     s.deal("D2", "1000.00", "2026-02-10", [{ repId: "ana", share: "1" }]);

@@ -63,8 +63,11 @@ export interface ProjectionEngine<S extends StatementView = StatementView> {
   /** The payout rep-periods whose statement the just-applied event may have changed. */
   affected(recorded: RecordedDomainEvent): readonly RepPeriod[];
   statement(repId: string, period: string): S;
-  /** Exceptions that belong to a period rather than one rep's statement (e.g. a deal crediting an unknown rep). */
-  periodExceptions(period: string): readonly ExceptionView[];
+  /**
+   * Every exception touching each of the periods (each statement's, and those that belong to a period rather
+   * than one rep's statement, e.g. a deal crediting an unknown rep), from one pass over the reps.
+   */
+  periodExceptionsOf(periods: readonly string[]): ReadonlyMap<string, readonly ExceptionView[]>;
 }
 
 /** A fresh engine plus the statement encoding the read model stores (and digests: SHA-256 of its canonical JSON). */

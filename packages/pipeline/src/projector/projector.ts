@@ -296,8 +296,12 @@ export class Projector<S extends StatementView = StatementView> {
     const periodExceptions = new Map<string, readonly object[]>();
     const periodDigests = new Map<string, string>();
     if (this.key.partition.index === 0) {
-      for (const period of [...this.knownPeriods].sort()) {
-        const rows = periodExceptionRows(period, this.engine.periodExceptions(period));
+      // One pass over the reps for every period: asked period by period, each rep's ledger was rebuilt for
+      // each period once the company had more reps than the engine's latest-result cache holds.
+      const periods = [...this.knownPeriods].sort();
+      const exceptionsByPeriod = this.engine.periodExceptionsOf(periods);
+      for (const period of periods) {
+        const rows = periodExceptionRows(period, exceptionsByPeriod.get(period) ?? []);
         const digest = canonicalDigest(rows);
         if (this.periodExceptionDigests.get(period) === digest) continue;
         periodExceptions.set(period, rows);
