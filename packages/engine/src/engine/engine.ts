@@ -410,15 +410,7 @@ export class Engine {
 
   /** Every exception that touches the period: each statement's, plus company-wide ones (e.g. unknown reps). */
   periodExceptions(period: string, options: AsOfOptions = {}): CalculationException[] {
-    const key = this.keyOf(options);
-    const position = this.resolve(key);
-    const calendar = this.facts.calendar(position);
-    return periodExceptionsFrom(
-      this.eachStatement(period, options),
-      this.stageOneExceptionsAt(position),
-      parsePeriodId(calendar, period),
-      calendar,
-    );
+    return this.periodExceptionsOf([period], options).get(period) ?? [];
   }
 
   /**

@@ -1,11 +1,14 @@
 import { type Decimal, EventValidationError } from "@icm/events";
 import { describe, expect, it } from "vitest";
+import { parsePeriodId } from "../calendar/index.js";
+import { periodExceptions as stageOneExceptions } from "../earnings/index.js";
 import { planDefinition, section8Table } from "../earnings/testing.js";
 import { Scenario } from "../examples/scenario.js";
 import type { PlanDefinition } from "../plan/index.js";
 import { SECTION_8_PLAN } from "../plan/index.js";
 import { explainEntry, statementDigest } from "../statement/index.js";
 import { Engine } from "./engine.js";
+import { periodExceptionsFrom } from "./exceptions.js";
 
 const money = (d: Decimal) => d.toFixed(2);
 
@@ -201,7 +204,17 @@ describe("Engine", () => {
       raisedBy: "bo",
     });
     const periods = ["2026-03", "2026-01", "2026-02", "2026-Q1"];
-    const oneByOne = new Map(periods.map((p) => [p, s.engine.periodExceptions(p)]));
+    // The reference, independent of the pass: each period's statements, then the company-wide exceptions.
+    const calendar = s.engine.facts.calendar();
+    const reference = (p: string, throughPosition?: number) =>
+      periodExceptionsFrom(
+        s.engine.statements(p, throughPosition === undefined ? {} : { throughPosition }),
+        stageOneExceptions(s.engine.facts, throughPosition),
+        parsePeriodId(calendar, p),
+        calendar,
+      );
+    const oneByOne = new Map(periods.map((p) => [p, reference(p)]));
+    expect(new Map(periods.map((p) => [p, s.engine.periodExceptions(p)]))).toEqual(oneByOne);
     // The scenario has what the claim is about: different exceptions in different periods.
     expect(oneByOne.get("2026-01")?.map((x) => x.code)).toContain("open_dispute");
     expect(oneByOne.get("2026-02")?.map((x) => x.code)).toContain("unknown_rep");
@@ -213,7 +226,7 @@ describe("Engine", () => {
     expect(tiny.periodExceptionsOf(periods)).toEqual(oneByOne);
     const before = s.log.at(-2)?.globalPosition ?? 0;
     expect(tiny.periodExceptionsOf(periods, { throughPosition: before })).toEqual(
-      new Map(periods.map((p) => [p, s.engine.periodExceptions(p, { throughPosition: before })])),
+      new Map(periods.map((p) => [p, reference(p, before)])),
     );
   });
 
