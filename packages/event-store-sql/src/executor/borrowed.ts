@@ -8,7 +8,7 @@ export function borrowExecutor(executor: SqlExecutor): SqlDriver {
   return {
     dialect: executor.dialect,
     query: (text, params) => executor.query(text, params),
-    transaction: (fn) => executor.transaction(fn),
+    transaction: (fn, options) => executor.transaction(fn, options),
     close: async () => undefined,
   };
 }

@@ -1,5 +1,5 @@
 import pg from "pg";
-import type { SqlDriver, SqlParam, SqlQueryable, SqlRow } from "./types.js";
+import type { SqlDriver, SqlParam, SqlQueryable, SqlRow, TransactionOptions } from "./types.js";
 
 export interface PgDriverOptions {
   readonly connectionString: string;
@@ -42,16 +42,18 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
   const ignoreClientError = () => undefined;
 
   /**
-   * Checks out a client and runs BEGIN. A pooled idle connection can have been killed (server restart,
-   * pg_terminate_backend) before the pool noticed; BEGIN then fails having done nothing, so it is safe to
-   * discard that connection and try a fresh one, a bounded number of times.
+   * Checks out a client and runs BEGIN (with `afterBegin` in the same simple query). A pooled idle
+   * connection can have been killed (server restart, pg_terminate_backend) before the pool noticed; BEGIN
+   * then fails having done nothing, so it is safe to discard that connection and try a fresh one, a bounded
+   * number of times.
    */
-  const beginOnLiveConnection = async (): Promise<pg.PoolClient> => {
+  const beginOnLiveConnection = async (afterBegin: string | undefined): Promise<pg.PoolClient> => {
+    const begin = afterBegin === undefined ? "BEGIN" : `BEGIN; ${afterBegin}`;
     for (let attempt = 1; ; attempt += 1) {
       const client = await pool.connect();
       client.on("error", ignoreClientError);
       try {
-        await client.query("BEGIN");
+        await client.query(begin);
         return client;
       } catch (error) {
         client.off("error", ignoreClientError);
@@ -65,8 +67,8 @@ export function createPgDriver(options: PgDriverOptions): SqlDriver {
   return {
     dialect: "postgres",
     query: (text, params) => run(pool, text, params),
-    async transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
-      const client = await beginOnLiveConnection();
+    async transaction<T>(fn: (tx: SqlQueryable) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+      const client = await beginOnLiveConnection(options.afterBegin);
       let broken: Error | undefined;
       try {
         const tx: SqlQueryable = { query: (text, params) => run(client, text, params) };

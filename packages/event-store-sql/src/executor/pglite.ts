@@ -1,5 +1,5 @@
 import { PGlite } from "@electric-sql/pglite";
-import type { SqlDriver, SqlParam, SqlQueryable, SqlRow } from "./types.js";
+import type { SqlDriver, SqlParam, SqlQueryable, SqlRow, TransactionOptions } from "./types.js";
 
 interface PgliteLike {
   query<R>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
@@ -25,9 +25,11 @@ export async function createPgliteDriver(options: { readonly dataDir?: string })
   return {
     dialect: "pglite",
     query: (text, params) => run(db, text, params),
-    transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
+    transaction<T>(fn: (tx: SqlQueryable) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
       return db.transaction(async (handle) => {
         const tx: SqlQueryable = { query: (text, params) => run(handle, text, params) };
+        // In process, a round trip costs nothing: the statement simply runs first.
+        if (options.afterBegin !== undefined) await handle.query(options.afterBegin);
         return fn(tx);
       });
     },

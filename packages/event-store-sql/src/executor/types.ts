@@ -13,6 +13,17 @@ export interface SqlQueryable {
  * every statement, and so that other packages (read models, checkpoints) can run their own statements and
  * transactions on the same pool or the same PGlite instance as the store.
  */
+/** How a transaction starts. */
+export interface TransactionOptions {
+  /**
+   * One statement without parameters, run right after BEGIN and before `fn`. On a server it travels with
+   * BEGIN in one round trip ("BEGIN; <statement>" as one simple query): the event store takes its append
+   * lock this way, one round trip fewer per append on a machine where a round trip costs ~0.25 ms (and
+   * more when the event loop is busy; see docs/benchmarks.md, round 10).
+   */
+  readonly afterBegin?: string;
+}
+
 export interface SqlExecutor extends SqlQueryable {
   readonly dialect: "postgres" | "pglite";
   /**
@@ -20,7 +31,7 @@ export interface SqlExecutor extends SqlQueryable {
    * Use only the `tx` handed to `fn` inside it; on PGlite (one connection) a statement sent to the
    * executor itself while a transaction is open waits for that transaction, so it would deadlock.
    */
-  transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: SqlQueryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
 }
 
 /** The executor plus the ability to release its connections; owned by the store that created it. */

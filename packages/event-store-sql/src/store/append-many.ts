@@ -12,8 +12,8 @@ import {
 import { GENESIS_HASH } from "@icm/events";
 import type { SqlQueryable } from "../executor/types.js";
 import type { StoreTables } from "../schema/identifiers.js";
-import { INSERT_CHUNK_ROWS } from "./append.js";
-import { type PreparedEvent, preparedChainHash, toSafeInteger } from "./validate.js";
+import { insertRows, linkChain, type PendingRow } from "./insert.js";
+import { type PreparedEvent, toSafeInteger } from "./validate.js";
 
 /** One item of appendMany after the structural checks: ready to decide, or already refused. */
 export type PreparedItem =
@@ -24,16 +24,6 @@ export type PreparedItem =
       readonly expectedRevision: ExpectedRevision;
     }
   | { readonly ok: false; readonly error: EventStoreError };
-
-/** A row about to be inserted; its global position and hashes are filled in once positions are allocated. */
-interface PendingRow {
-  readonly streamId: string;
-  readonly prepared: PreparedEvent;
-  readonly streamPosition: number;
-  globalPosition: number;
-  prevHash: string;
-  hash: string;
-}
 
 /** An event id already taken: by a committed row, or by a row of an earlier item of this call. */
 interface KnownEvent {
@@ -60,14 +50,14 @@ interface StateRow {
 }
 
 /**
- * Many items in the caller's transaction, with append()'s checks applied item by item in memory:
- * 1. take the append lock once;
- * 2. read, in one statement, the revision of every involved stream, the chain head and every committed row
+ * Many items in the caller's transaction, which must have started with appendLockStatement (the append
+ * lock, taken in BEGIN's round trip), with append()'s checks applied item by item in memory:
+ * 1. read, in one statement taken after the lock was granted, the revision of every involved stream, the chain head and every committed row
  *    carrying one of the offered ids;
- * 3. decide each item in order exactly as appendInTransaction would (idempotency, then expected revision),
+ * 2. decide each item in order exactly as appendInTransaction would (idempotency, then expected revision),
  *    against the committed state plus the items accepted before it in this call;
- * 4. allocate global positions for all accepted events at once, link the chain in item order, and insert
- *    them with one multi-row INSERT per INSERT_CHUNK_ROWS.
+ * 3. link the chain in item order and insert the accepted events with one multi-row INSERT per
+ *    INSERT_CHUNK_ROWS, which also takes their global positions from the sequence (see insertRows).
  * A refused item writes nothing; the others are unaffected. Any thrown error rolls back the whole call.
  */
 export async function appendManyInTransaction(
@@ -81,8 +71,6 @@ export async function appendManyInTransaction(
   if (accepted.length === 0) {
     return { outcomes: items.map((item) => (item.ok ? unreachable() : item)), written: 0 };
   }
-  await tx.query("SELECT pg_advisory_xact_lock($1::bigint)", [tables.appendLockKey]);
-
   const streamIds = [...new Set(accepted.map((item) => item.streamId))].sort();
   const eventIds = [...new Set(accepted.flatMap((item) => item.batch.map((p) => p.event.eventId)))].sort();
   const stateRows = await tx.query<StateRow>(
@@ -147,10 +135,8 @@ export async function appendManyInTransaction(
   });
 
   if (pending.length > 0) {
-    await linkChain(tx, tables, pending, state.head_hash ?? GENESIS_HASH);
-    await insertRows(tx, tables, pending, recordedAt);
-    // Delivered by PostgreSQL only if and when this transaction commits, to every listener in any process.
-    if (notifyCommit) await tx.query("SELECT pg_notify($1, '')", [tables.commitChannel]);
+    linkChain(pending, state.head_hash ?? GENESIS_HASH);
+    await insertRows(tx, tables, pending, recordedAt, notifyCommit);
   }
   return { outcomes: decisions.map(toOutcome), written: pending.length };
 }
@@ -203,70 +189,6 @@ function decideItem(
     return { kind: "refused", error: new ExpectedVersionConflictError(streamId, expectedRevision, current) };
   }
   return { kind: "accept" };
-}
-
-/**
- * Takes all global positions from the sequence in one statement and sorts them, so that the chain order
- * (by global position) is exactly the order in which the hashes are linked: item order, then batch order.
- */
-async function linkChain(
-  tx: SqlQueryable,
-  tables: StoreTables,
-  rows: readonly PendingRow[],
-  headHash: string,
-): Promise<void> {
-  const allocated = await tx.query<{ position: unknown }>(
-    "SELECT nextval($1::regclass) AS position FROM generate_series(1, $2::int)",
-    [tables.positionSequence, rows.length],
-  );
-  const positions = allocated
-    .map((row) => toSafeInteger(row.position, "global position"))
-    .sort((a, b) => a - b);
-  if (positions.length !== rows.length)
-    throw new Error("sequence allocation returned the wrong number of positions");
-  let prevHash = headHash;
-  rows.forEach((row, index) => {
-    row.globalPosition = positions[index] as number;
-    row.prevHash = prevHash;
-    row.hash = preparedChainHash(prevHash, row.streamId, row.streamPosition, row.prepared);
-    prevHash = row.hash;
-  });
-}
-
-async function insertRows(
-  tx: SqlQueryable,
-  tables: StoreTables,
-  rows: readonly PendingRow[],
-  recordedAt: string,
-): Promise<void> {
-  for (let start = 0; start < rows.length; start += INSERT_CHUNK_ROWS) {
-    const chunk = rows.slice(start, start + INSERT_CHUNK_ROWS);
-    await tx.query(
-      `INSERT INTO ${tables.events}
-         (global_position, stream_id, stream_position, event_id, type, schema_version,
-          data, metadata, content_hash, prev_hash, hash, recorded_at)
-       SELECT u.global_position, u.stream_id, u.stream_position, u.event_id, u.type, u.schema_version,
-              u.data, u.metadata, u.content_hash, u.prev_hash, u.hash, $3
-         FROM unnest($1::bigint[], $2::text[], $4::bigint[], $5::text[], $6::text[], $7::int[],
-                     $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
-           AS u(global_position, stream_id, stream_position, event_id, type, schema_version,
-                data, metadata, content_hash, prev_hash, hash)`,
-      [
-        chunk.map((r) => String(r.globalPosition)),
-        chunk.map((r) => r.streamId),
-        recordedAt,
-        chunk.map((r) => String(r.streamPosition)),
-        chunk.map((r) => r.prepared.event.eventId),
-        chunk.map((r) => r.prepared.event.type),
-        chunk.map((r) => r.prepared.event.schemaVersion),
-        chunk.map((r) => r.prepared.dataText),
-        chunk.map((r) => r.prepared.metadataText),
-        chunk.map((r) => r.prepared.contentHash),
-        chunk.map((r) => r.prevHash),
-        chunk.map((r) => r.hash),
-      ],
-    );
-  }
 }
 
 function toOutcome(decision: Decision): AppendManyOutcome {

@@ -21,6 +21,7 @@ import { type StoreTables, storeTables } from "../schema/identifiers.js";
 import { migrate } from "../schema/migrate.js";
 import { appendInTransaction } from "./append.js";
 import { appendManyInTransaction, type PreparedItem } from "./append-many.js";
+import { appendLockStatement } from "./insert.js";
 import { readAllRows, readHead, readStreamRows } from "./read.js";
 import { prepareAppend } from "./validate.js";
 
@@ -77,6 +78,8 @@ export async function createSqlEventStore(
     throw error;
   }
   const clock = options.clock ?? systemClock;
+  // Every append's transaction starts with the append lock, in BEGIN's round trip.
+  const locked = { afterBegin: appendLockStatement(tables) };
   const visibility = { snapshotGuard: options.snapshotGuard ?? false };
   const subscriptions = new Set<PollingSubscription>();
   const wakeAll = () => {
@@ -104,16 +107,18 @@ export async function createSqlEventStore(
     const recordedAt = clock();
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const result = await driver.transaction((tx) =>
-          appendInTransaction(
-            tx,
-            tables,
-            streamId,
-            batch,
-            expectedRevision,
-            recordedAt,
-            listenForCommits !== undefined,
-          ),
+        const result = await driver.transaction(
+          (tx) =>
+            appendInTransaction(
+              tx,
+              tables,
+              streamId,
+              batch,
+              expectedRevision,
+              recordedAt,
+              listenForCommits !== undefined,
+            ),
+          locked,
         );
         if (!result.idempotentReplay) wakeAll();
         return result;
@@ -146,8 +151,9 @@ export async function createSqlEventStore(
     const recordedAt = clock();
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const { outcomes, written } = await driver.transaction((tx) =>
-          appendManyInTransaction(tx, tables, prepared, recordedAt, listenForCommits !== undefined),
+        const { outcomes, written } = await driver.transaction(
+          (tx) => appendManyInTransaction(tx, tables, prepared, recordedAt, listenForCommits !== undefined),
+          locked,
         );
         if (written > 0) wakeAll();
         return outcomes;

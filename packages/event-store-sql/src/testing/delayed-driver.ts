@@ -11,13 +11,13 @@ export function delayedDriver(inner: SqlDriver, nextDelayMs: () => number): SqlD
   return {
     dialect: inner.dialect,
     query: (text, params) => inner.query(text, params),
-    transaction: (fn) =>
+    transaction: (fn, options) =>
       inner.transaction(async (tx) => {
         await sleep(tx);
         const value = await fn(tx);
         await sleep(tx);
         return value;
-      }),
+      }, options),
     close: () => inner.close(),
   };
 }
