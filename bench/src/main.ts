@@ -9,6 +9,7 @@ import { type Figures, runChildProcess } from "./harness/child.js";
 import { machineInfo } from "./harness/machine.js";
 import { contention } from "./harness/measure.js";
 import { type BenchOptions, parseArgs } from "./harness/options.js";
+import { probeMachine } from "./harness/probe.js";
 import { ingest } from "./ingest/bench.js";
 import { projectorCatchUp } from "./projector/bench.js";
 import { query } from "./query/bench.js";
@@ -23,8 +24,9 @@ export const BENCHMARKS = ["generate", "replay", "close", "baseline", "ingest", 
  * `preview` is the close's statements phase alone (one open, two previews, with GC figures), for A/Bs.
  * `by-rep` times the first quarter's statement of every rep, one at a time: where a payout run's time goes.
  * `heap` is the facts' live heap after applying the whole log, without and with the kept log.
+ * `machine` is the machine probe alone (harness/probe.ts), which every result line carries anyway.
  */
-export const EXTRA_BENCHMARKS = ["projector", "preview", "by-rep", "heap"] as const;
+export const EXTRA_BENCHMARKS = ["projector", "preview", "by-rep", "heap", "machine"] as const;
 type Name = (typeof BENCHMARKS)[number] | (typeof EXTRA_BENCHMARKS)[number];
 /** `verify` is measured by the close benchmark (an audit replay needs the close it checks). */
 const ALIASES: Record<string, Name> = { verify: "close", load: "generate" };
@@ -49,7 +51,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       startQuarter: options.startQuarter,
       workers: options.workers,
     },
-    machine: machineInfo(),
+    // Measured before any benchmark runs, so that nothing else is busy: see probe.ts for why it is here.
+    machine: { ...machineInfo(), probe: await probeMachine(options) },
   };
   const command = `npm run bench -- ${argv.join(" ")}`.trim();
   let failures = 0;
@@ -142,6 +145,9 @@ async function runChild(names: readonly string[], o: BenchOptions): Promise<numb
       break;
     case "heap":
       emit("heap", await factsHeap(o));
+      break;
+    case "machine":
+      emit("machine", await probeMachine(o));
       break;
     case "verify-alone":
       // Started by the close benchmark while its close is in the store; not a benchmark of its own.
