@@ -138,8 +138,10 @@ function timedModel(timers: Timers): StatementModel {
           timers.statements += 1;
           return timers.time("statement", () => engine.statement(repId, period));
         },
-        periodExceptionsOf: (periods) =>
-          timers.time("periodExceptions", () => engine.periodExceptionsOf(periods)),
+        statementExceptionsOf: (periods) =>
+          timers.time("periodExceptions", () => engine.statementExceptionsOf(periods)),
+        periodExceptionsGiven: (periods, statementExceptions) =>
+          timers.time("periodExceptions", () => engine.periodExceptionsGiven(periods, statementExceptions)),
       };
     },
     canonical: (statement) =>

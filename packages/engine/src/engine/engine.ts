@@ -385,26 +385,64 @@ export class Engine {
     periods: readonly string[],
     options: AsOfOptions = {},
   ): Map<string, CalculationException[]> {
-    const key = this.keyOf(options);
-    const position = this.resolve(key);
-    const calendar = this.facts.calendar(position);
-    const parsed = new Map<string, Period>();
-    for (const id of periods) parsed.set(id, parsePeriodId(calendar, id));
-    const latestFirst = [...parsed.values()].sort((a, b) =>
-      a.end !== b.end ? (a.end < b.end ? 1 : -1) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+    const byRep = this.statementExceptionsOf(periods, options);
+    return this.periodExceptionsGiven(
+      periods,
+      function* (period) {
+        for (const byPeriod of byRep.values()) yield byPeriod.get(period) ?? [];
+      },
+      options,
     );
-    const found = new Map<string, CalculationException[]>();
-    for (const p of latestFirst) found.set(p.id, []);
+  }
+
+  /**
+   * Every rep's statement exceptions for each of the periods, rep by rep, from one pass over the reps (the
+   * pass `periodExceptionsOf` makes): each rep's periods are computed together, latest first. A period whose
+   * statement is empty (no entries, no exceptions) is left out of the rep's map. For a caller that keeps
+   * them and later recomputes only what changes (the projector).
+   */
+  statementExceptionsOf(
+    periods: readonly string[],
+    options: AsOfOptions = {},
+  ): Map<string, Map<string, readonly CalculationException[]>> {
+    const key = this.keyOf(options);
+    const calendar = this.facts.calendar(this.resolve(key));
+    const latestFirst = periods
+      .map((id) => parsePeriodId(calendar, id))
+      .sort((a, b) => (a.end !== b.end ? (a.end < b.end ? 1 : -1) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const out = new Map<string, Map<string, readonly CalculationException[]>>();
     for (const repId of this.passOverReps(key)) {
+      const byPeriod = new Map<string, readonly CalculationException[]>();
       for (const p of latestFirst) {
-        const list = found.get(p.id) as CalculationException[];
-        for (const x of this.statement(repId, p.id, options).exceptions) list.push(x);
+        const statement = this.statement(repId, p.id, options);
+        if (statement.entries.length > 0 || statement.exceptions.length > 0)
+          byPeriod.set(p.id, statement.exceptions);
       }
+      if (byPeriod.size > 0) out.set(repId, byPeriod);
     }
+    return out;
+  }
+
+  /**
+   * `periodExceptionsOf` from statements' exceptions the caller already holds (`statementExceptions(period)`:
+   * the exceptions of every rep's statement of that period, as `statement(rep, period).exceptions` gives
+   * them, in any order): adds the company-wide ones that touch each period and sorts, exactly as
+   * `periodExceptionsOf` does. For a projector that keeps each rep's exceptions from the statements it
+   * computed, instead of a pass over every rep at every commit.
+   */
+  periodExceptionsGiven(
+    periods: readonly string[],
+    statementExceptions: (period: string) => Iterable<readonly CalculationException[]>,
+    options: AsOfOptions = {},
+  ): Map<string, CalculationException[]> {
+    const position = this.resolve(this.keyOf(options));
+    const calendar = this.facts.calendar(position);
     const stageOne = this.stageOneExceptionsAt(position);
     const out = new Map<string, CalculationException[]>();
-    for (const [id, period] of parsed)
-      out.set(id, periodExceptionsFrom([{ exceptions: found.get(id) ?? [] }], stageOne, period, calendar));
+    for (const id of periods) {
+      const statements = [...statementExceptions(id)].map((exceptions) => ({ exceptions }));
+      out.set(id, periodExceptionsFrom(statements, stageOne, parsePeriodId(calendar, id), calendar));
+    }
     return out;
   }
 

@@ -228,6 +228,24 @@ describe("Engine", () => {
     expect(tiny.periodExceptionsOf(periods, { throughPosition: before })).toEqual(
       new Map(periods.map((p) => [p, reference(p, before)])),
     );
+    // From exceptions the caller holds (a projector's, gathered from the statements it computed), in reverse
+    // rep order and one list per rep: the same answer, and the company-wide ones are added to the given.
+    const byRep = s.engine.statementExceptionsOf(periods);
+    for (const repId of s.engine.facts.repIds()) {
+      for (const p of periods) {
+        const statement = s.engine.statement(repId, p);
+        const empty = statement.entries.length === 0 && statement.exceptions.length === 0;
+        expect(byRep.get(repId)?.get(p)).toEqual(empty ? undefined : statement.exceptions);
+      }
+    }
+    const given = (p: string) => [...byRep.values()].reverse().map((byPeriod) => byPeriod.get(p) ?? []);
+    expect(s.engine.periodExceptionsGiven(periods, given)).toEqual(oneByOne);
+    expect(
+      s.engine
+        .periodExceptionsGiven(["2026-02"], () => [])
+        .get("2026-02")
+        ?.map((x) => x.code),
+    ).toContain("unknown_rep");
   });
 
   it("names the payout periods a new fact affects", () => {

@@ -64,10 +64,23 @@ export interface ProjectionEngine<S extends StatementView = StatementView> {
   affected(recorded: RecordedDomainEvent): readonly RepPeriod[];
   statement(repId: string, period: string): S;
   /**
-   * Every exception touching each of the periods (each statement's, and those that belong to a period rather
-   * than one rep's statement, e.g. a deal crediting an unknown rep), from one pass over the reps.
+   * Every rep's statement exceptions for each of the periods, from one pass over the reps (what the period
+   * exceptions are made of, besides the company-wide ones). A rep-period whose statement is empty (no
+   * entries, no exceptions) is left out.
    */
-  periodExceptionsOf(periods: readonly string[]): ReadonlyMap<string, readonly ExceptionView[]>;
+  statementExceptionsOf(
+    periods: readonly string[],
+  ): ReadonlyMap<string, ReadonlyMap<string, readonly ExceptionView[]>>;
+  /**
+   * Every exception touching each of the periods: the statements' exceptions the caller holds
+   * (`statementExceptions(period)`: every rep's, as `statement(rep, period).exceptions` gives them), plus
+   * those that belong to a period rather than one rep's statement (e.g. a deal crediting an unknown rep),
+   * sorted.
+   */
+  periodExceptionsGiven(
+    periods: readonly string[],
+    statementExceptions: (period: string) => Iterable<readonly ExceptionView[]>,
+  ): ReadonlyMap<string, readonly ExceptionView[]>;
 }
 
 /** A fresh engine plus the statement encoding the read model stores (and digests: SHA-256 of its canonical JSON). */

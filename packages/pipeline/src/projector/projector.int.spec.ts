@@ -1,7 +1,8 @@
-import type { Statement } from "@icm/engine";
+import { Engine, type Statement } from "@icm/engine";
 import { type EventStore, NO_CONCURRENCY_CHECK, type ReadAllPage } from "@icm/event-store";
+import { readAllEvents } from "@icm/event-store/contract";
 import { createPostgresEventStore, type SqlEventStore } from "@icm/event-store-sql";
-import { streamIdFor } from "@icm/events";
+import { type DomainEvent, makeEvent, parseEventOrThrow, streamIdFor } from "@icm/events";
 import { describeWith, POSTGRES_URL, uniqueTestName } from "@icm/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { sampleHistory } from "../embedded/sample-history.js";
@@ -29,11 +30,50 @@ function logUpTo(store: EventStore, through: number): EventStore {
   };
 }
 
+/**
+ * The sample history plus what gives the period exceptions something to hold and to drop between commits:
+ * a deal crediting a rep nobody onboarded (company-wide), a dispute raised a third of the way in and
+ * resolved two thirds of the way in (one rep's statement has it, then no longer), and a deal whose splits
+ * add up to less than one (a statement exception of its reps).
+ */
+function withPeriodExceptions(sample: readonly DomainEvent[]): DomainEvent[] {
+  const third = Math.floor(sample.length / 3);
+  const deal = sample.find((e) => e.type === "DealClosed");
+  if (deal === undefined || deal.type !== "DealClosed") throw new Error("the sample history has no deal");
+  const closeDate = deal.data.closeDate;
+  const period = closeDate.slice(0, 7);
+  const repId = deal.data.splits[0]?.repId ?? "R-0001";
+  const dealLike = (dealId: string, splits: { repId: string; share: string }[]) =>
+    makeEvent("DealClosed", `${dealId}-closed`, { ...deal.data, dealId, splits });
+  return [
+    ...sample.slice(0, third),
+    dealLike("D-GHOST", [{ repId: "R-GHOST", share: "1" }]),
+    makeEvent("DisputeRaised", "dispute-1", {
+      disputeId: "DSP-1",
+      repId,
+      period,
+      reason: "missing deal",
+      raisedBy: repId,
+    }),
+    ...sample.slice(third, 2 * third),
+    dealLike("D-SHORT", [
+      { repId, share: "0.5" },
+      { repId: "R-0002", share: "0.4" },
+    ]),
+    makeEvent("DisputeResolved", "dispute-1-resolved", {
+      disputeId: "DSP-1",
+      resolution: "explained",
+      resolvedBy: "ops",
+    }),
+    ...sample.slice(2 * third),
+  ];
+}
+
 await describeWith(["postgres"], "projector (PostgreSQL event store → read models)", () => {
   let store: SqlEventStore;
   const storeSchema = uniqueTestName("projector_log");
   const readModels: string[] = [];
-  const events = sampleHistory({ reps: 6, deals: 150, cancelEvery: 7 });
+  const events = withPeriodExceptions(sampleHistory({ reps: 6, deals: 150, cancelEvery: 7 }));
   let clean: Record<string, string[]>;
 
   const options = (
@@ -77,6 +117,40 @@ await describeWith(["postgres"], "projector (PostgreSQL event store → read mod
     expect(clean.rm_statements?.length).toBeGreaterThan(6);
     expect(clean.rm_ledger_entries?.length).toBeGreaterThan(events.length / 2);
     expect(clean.rm_attainment?.length).toBeGreaterThanOrEqual(6);
+    // The comparisons below also cover the period exceptions partition 0 keeps incrementally.
+    expect(clean.rm_period_exceptions?.length).toBeGreaterThan(0);
+  });
+
+  it("keeps the period exceptions a pass over every rep and period computes, with commits of 50 events", async () => {
+    const schema = freshSchema("rm_exc");
+    await project(schema);
+    // The reference: a fresh engine over the whole log, every rep's statement of every period (no projector).
+    const engine = new Engine();
+    for (const recorded of await readAllEvents(store)) {
+      const { eventId, type, schemaVersion, data, metadata } = recorded;
+      const event = parseEventOrThrow({ eventId, type, schemaVersion, data, metadata });
+      engine.apply({ globalPosition: recorded.globalPosition, event });
+    }
+    const periods = (
+      await store.executor.query<{ period: string }>(
+        `select distinct period from "${schema}".rm_statements order by period`,
+      )
+    ).map((r) => r.period);
+    const expected = [...engine.periodExceptionsOf(periods)].flatMap(([period, exceptions]) =>
+      exceptions.map((x) => `${period}|${x.code}|${x.repId ?? ""}|${x.dealId ?? ""}`),
+    );
+    const rows = await store.executor.query<{
+      period: string;
+      code: string;
+      rep_id: string | null;
+      deal_id: string | null;
+    }>(`select period, code, rep_id, deal_id from "${schema}".rm_period_exceptions order by period, ordinal`);
+    const actual = rows.map((r) => `${r.period}|${r.code}|${r.rep_id ?? ""}|${r.deal_id ?? ""}`);
+    expect(actual).toEqual(expected);
+    // What the fixture adds is there: the unknown rep and the short splits; the resolved dispute is gone.
+    expect(actual.some((line) => line.includes("|unknown_rep|R-GHOST|"))).toBe(true);
+    expect(actual.some((line) => line.includes("|bad_splits|"))).toBe(true);
+    expect(actual.some((line) => line.includes("|open_dispute|"))).toBe(false);
   });
 
   it("commits rows and checkpoint together: a crash mid-batch leaves the last commit, and a restart ends equal to a clean build", async () => {

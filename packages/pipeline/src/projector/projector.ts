@@ -6,7 +6,13 @@ import { periodExceptionRows, type StatementRows, statementRows } from "../read-
 import { migrateReadModel } from "../read-model/schema.js";
 import type { SqlTransactional } from "../read-model/sql.js";
 import { type CheckpointKey, readCheckpoint, writeBatch } from "../read-model/writer.js";
-import type { ProjectionEngine, RecordedDomainEvent, StatementModel, StatementView } from "./engine-port.js";
+import type {
+  ExceptionView,
+  ProjectionEngine,
+  RecordedDomainEvent,
+  StatementModel,
+  StatementView,
+} from "./engine-port.js";
 import { assertPartition, formatPartition, ownsRep, type Partition, SINGLE_PARTITION } from "./partition.js";
 
 export interface ProjectorLimits {
@@ -129,6 +135,20 @@ export class Projector<S extends StatementView = StatementView> {
   private readonly knownPeriods = new Set<string>();
   /** Digest of the period-exception rows last written by this instance (not persisted: rewritten once per start). */
   private readonly periodExceptionDigests = new Map<string, string>();
+  /**
+   * Partition 0 only: every rep's statement exceptions by period (not only the reps it owns), as of the last
+   * commit. The period exceptions are their union plus the company-wide ones; holding them lets a commit
+   * recompute only what changed, where a pass over every rep and period at every commit cost a full
+   * preview's statements per commit (3.6 s of a 21 s catch-up at 1,000 reps, 11.5 of 48 s with commits of
+   * 1,000 events). Filled by one such pass at the first commit after a start, after a close, calendar or
+   * plan publication, and when a new period appears; in between, a commit recomputes the same keys as the
+   * rows (see rowsToRewrite): the periods `affected` named and every period held for a rep it named.
+   */
+  private repExceptions: ReadonlyMap<string, ReadonlyMap<string, readonly ExceptionView[]>> | undefined;
+  /** Partition 0 only: the rep-periods `affected` named since the last commit, any partition's reps. */
+  private readonly exceptionsDirty = new Map<string, Set<string>>();
+  /** Partition 0 only: how many periods were known when repExceptions was last filled by a full pass. */
+  private periodsAtFill = 0;
   private readonly dirty = new Map<string, Set<string>>();
   private refreshAll = false;
   /** Last position fed to the engine; `stats.checkpoint` is the last committed one. */
@@ -235,9 +255,11 @@ export class Projector<S extends StatementView = StatementView> {
     }
     this.stats.applied += 1;
     if (REFRESH_ALL_TYPES.has(domain.event.type)) this.refreshAll = true;
+    const keepsPeriodExceptions = this.key.partition.index === 0;
     for (const { repId, period } of this.engine.affected(domain)) {
       this.knownPeriods.add(period);
       if (ownsRep(this.key.partition, repId)) addTo(this.dirty, repId, period);
+      if (keepsPeriodExceptions) addTo(this.exceptionsDirty, repId, period);
     }
     if (
       this.failing() ||
@@ -281,12 +303,54 @@ export class Projector<S extends StatementView = StatementView> {
     return out;
   }
 
+  /**
+   * Brings the held statement exceptions up to the engine's position (partition 0) and returns them: a full
+   * pass when there is nothing held yet, after a close, calendar or plan publication, or when a period
+   * appeared; otherwise the rows' keys (for every rep, owned or not): the periods `affected` named since the
+   * last commit and every period held for a rep it named (held: its statement is not empty, as `written` is
+   * for rows), taken from `fresh` where this commit's rows computed them. The keys do not depend on how events were batched, as for the rows: a test compares small
+   * commits, crashes and partitions with one big commit, and every one of them with a full pass.
+   */
+  private refreshRepExceptions(
+    periods: readonly string[],
+    fresh: ReadonlyMap<string, ReadonlyMap<string, readonly ExceptionView[] | null>>,
+  ): ReadonlyMap<string, ReadonlyMap<string, readonly ExceptionView[]>> {
+    let held = this.repExceptions;
+    if (held === undefined || this.refreshAll || periods.length !== this.periodsAtFill) {
+      held = this.engine.statementExceptionsOf(periods);
+      this.periodsAtFill = periods.length;
+    } else {
+      const next = new Map(held);
+      for (const [repId, named] of this.exceptionsDirty) {
+        const byPeriod = new Map(held.get(repId));
+        const computed = fresh.get(repId);
+        for (const period of new Set([...named, ...byPeriod.keys()])) {
+          const now = computed?.has(period)
+            ? (computed.get(period) ?? null)
+            : heldForm(this.engine.statement(repId, period));
+          if (now === null) byPeriod.delete(period);
+          else byPeriod.set(period, now);
+        }
+        if (byPeriod.size > 0) next.set(repId, byPeriod);
+        else next.delete(repId);
+      }
+      held = next;
+    }
+    this.repExceptions = held;
+    this.exceptionsDirty.clear();
+    return held;
+  }
+
   /** Writes the changed rep-periods and the checkpoint in one transaction. No-op when nothing was applied. */
   async commit(): Promise<void> {
     if (this.position === this.stats.checkpoint) return;
     const statements: StatementRows[] = [];
+    const keepsPeriodExceptions = this.key.partition.index === 0;
+    /** The statements this commit computed for its rows, by rep and period, as the exceptions keep them. */
+    const fresh = new Map<string, Map<string, readonly ExceptionView[] | null>>();
     for (const [repId, period] of this.rowsToRewrite()) {
       const statement = this.engine.statement(repId, period);
+      if (keepsPeriodExceptions) setIn(fresh, repId, period, heldForm(statement));
       const rows = statementRows(statement, this.options.model.canonical(statement));
       // Recomputed, but written only if some row would change (most of a rep's periods do not).
       if (this.written.get(repId)?.get(period) !== rows.statement.rows_digest) statements.push(rows);
@@ -295,11 +359,15 @@ export class Projector<S extends StatementView = StatementView> {
     // are always as of the last commit whatever the event that changed them.
     const periodExceptions = new Map<string, readonly object[]>();
     const periodDigests = new Map<string, string>();
-    if (this.key.partition.index === 0) {
-      // One pass over the reps for every period: asked period by period, each rep's ledger was rebuilt for
-      // each period once the company had more reps than the engine's latest-result cache holds.
+    if (keepsPeriodExceptions) {
       const periods = [...this.knownPeriods].sort();
-      const exceptionsByPeriod = this.engine.periodExceptionsOf(periods);
+      const held = this.refreshRepExceptions(periods, fresh);
+      const exceptionsByPeriod = this.engine.periodExceptionsGiven(periods, function* (period) {
+        for (const byPeriod of held.values()) {
+          const exceptions = byPeriod.get(period);
+          if (exceptions !== undefined && exceptions.length > 0) yield exceptions;
+        }
+      });
       for (const period of periods) {
         const rows = periodExceptionRows(period, exceptionsByPeriod.get(period) ?? []);
         const digest = canonicalDigest(rows);
@@ -387,7 +455,12 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function setIn(map: Map<string, Map<string, string>>, key: string, inner: string, value: string): void {
+/** How a statement is held for the period exceptions: its exceptions, or null when it is empty (not held). */
+function heldForm(statement: StatementView): readonly ExceptionView[] | null {
+  return statement.entries.length > 0 || statement.exceptions.length > 0 ? statement.exceptions : null;
+}
+
+function setIn<V>(map: Map<string, Map<string, V>>, key: string, inner: string, value: V): void {
   const found = map.get(key);
   if (found === undefined) map.set(key, new Map([[inner, value]]));
   else found.set(inner, value);
