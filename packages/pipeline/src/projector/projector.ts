@@ -139,8 +139,8 @@ export class Projector<S extends StatementView = StatementView> {
    * Partition 0 only: every rep's statement exceptions by period (not only the reps it owns), as of the last
    * commit. The period exceptions are their union plus the company-wide ones; holding them lets a commit
    * recompute only what changed, where a pass over every rep and period at every commit cost a full
-   * preview's statements per commit (3.6 s of a 21 s catch-up at 1,000 reps, 11.5 of 48 s with commits of
-   * 1,000 events). Filled by one such pass at the first commit after a start, after a close, calendar or
+   * preview's statements per commit (at 1,000 reps, 12–15 s of a 51–59 s projection in commits of 1,000
+   * events). Filled by one such pass at the first commit after a start, after a close, calendar or
    * plan publication, and when a new period appears; in between, a commit recomputes the same keys as the
    * rows (see rowsToRewrite): the periods `affected` named and every period held for a rep it named.
    */
@@ -308,8 +308,9 @@ export class Projector<S extends StatementView = StatementView> {
    * pass when there is nothing held yet, after a close, calendar or plan publication, or when a period
    * appeared; otherwise the rows' keys (for every rep, owned or not): the periods `affected` named since the
    * last commit and every period held for a rep it named (held: its statement is not empty, as `written` is
-   * for rows), taken from `fresh` where this commit's rows computed them. The keys do not depend on how events were batched, as for the rows: a test compares small
-   * commits, crashes and partitions with one big commit, and every one of them with a full pass.
+   * for rows), taken from `fresh` where this commit's rows computed them. The keys do not depend on how
+   * events were batched, as for the rows: a test compares small commits, crashes and partitions with one big
+   * commit, and commits of 50 events with a full pass.
    */
   private refreshRepExceptions(
     periods: readonly string[],
