@@ -6,6 +6,7 @@ import { verifyAlone } from "./close/verify-alone.js";
 import { generate } from "./generate/bench.js";
 import { datasetRef, dropDataset, type StoreKind } from "./generate/dataset.js";
 import { type Figures, runChildProcess } from "./harness/child.js";
+import { dropsSharedDatasets } from "./harness/cleanup.js";
 import { machineInfo } from "./harness/machine.js";
 import { contention } from "./harness/measure.js";
 import { type BenchOptions, parseArgs } from "./harness/options.js";
@@ -73,7 +74,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       );
     }
   }
-  if (!options.keep) {
+  if (dropsSharedDatasets([...new Set(selected)], options.keep)) {
     for (const kind of ["postgres", "pglite"] as StoreKind[])
       await dropDataset(datasetRef(options, kind), options);
   }
