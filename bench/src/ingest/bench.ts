@@ -14,6 +14,7 @@ import { scenarioEvents } from "@icm/scenario";
 import { dropDataset, openStore } from "../generate/dataset.js";
 import { peakRssMiB, percentile, perSecond } from "../harness/measure.js";
 import type { BenchOptions } from "../harness/options.js";
+import { cpuPerEventUs, serverCpuMs } from "../harness/server-cpu.js";
 import { type OnCommit, withCommitClock } from "./commit-clock.js";
 import type { RecorderThreadInput, RecorderThreadMessage } from "./recorder-thread.js";
 
@@ -195,6 +196,7 @@ async function runPhase(
       if (response.status !== 202) rejected += request.ids.length;
     };
     const cpuBefore = process.cpuUsage();
+    const serversBefore = serverCpuMs();
     const start = performance.now();
     if (load.kind === "drain") {
       // Latency here runs from the start of the drain: a measure of the backlog, not of a request.
@@ -231,6 +233,7 @@ async function runPhase(
     }
     // This process's CPU: every thread (the recorder's own thread included), not PostgreSQL's or NATS's.
     const cpu = process.cpuUsage(cpuBefore);
+    const serversAfter = serverCpuMs();
     recorderStats = await recorder?.stop();
     recorder = undefined;
     const cpuMs = Math.round((cpu.user + cpu.system) / 1000);
@@ -267,6 +270,8 @@ async function runPhase(
       },
       cpuMs,
       eventsPerCpuSecond: perSecond(latencies.length, cpuMs),
+      // NATS and PostgreSQL run on the same two cores: the whole bill per event, not only this process's.
+      cpuPerEventUs: cpuPerEventUs(latencies.length, cpuMs, serversBefore, serversAfter),
       appendManyCalls: appendCalls,
       appendManyMs: {
         p50: round(percentile(appendManyMs, 50)),

@@ -1,0 +1,79 @@
+import { readdirSync, readFileSync } from "node:fs";
+
+/**
+ * CPU time of the servers on this machine that a benchmark drives (NATS and PostgreSQL), read from /proc:
+ * the figure that showed ingest to be CPU-bound across the machine in round 10 (~315 µs of CPU per event,
+ * NATS 65, PostgreSQL 53, the benchmark's process ~197), where the benchmark's own CPU alone hid two thirds
+ * of the bill. Linux only; null elsewhere, or when no such process is visible.
+ */
+export interface ServerCpuMs {
+  readonly nats: number | null;
+  readonly postgres: number | null;
+}
+
+/**
+ * Clock ticks per second of /proc/<pid>/stat's times: USER_HZ, 100 on every Linux architecture Node runs
+ * on (the kernel keeps it fixed for user space whatever its internal HZ).
+ */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * utime + stime + cutime + cstime of one /proc/<pid>/stat line, in ms. The children's times count the
+ * PostgreSQL backends that have exited (the postmaster reaps them), so a phase's connections are counted
+ * even when its pool has closed before the second reading. The command name may contain spaces and
+ * parentheses: fields are counted from the last ")".
+ */
+export function statCpuMs(stat: string): number | null {
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // After the name: state is field 3 of the line, so utime (14) .. cstime (17) are indexes 11..14 here.
+  const ticks = [11, 12, 13, 14].map((i) => Number(fields[i]));
+  if (ticks.some((t) => !Number.isFinite(t))) return null;
+  return (
+    ((ticks[0] as number) + (ticks[1] as number) + (ticks[2] as number) + (ticks[3] as number)) *
+    (1000 / TICKS_PER_SECOND)
+  );
+}
+
+/** The servers' CPU so far (sum over their processes); subtract two readings to get a phase's. */
+export function serverCpuMs(): ServerCpuMs {
+  let nats: number | null = null;
+  let postgres: number | null = null;
+  let pids: string[];
+  try {
+    pids = readdirSync("/proc").filter((name) => /^\d+$/.test(name));
+  } catch {
+    return { nats, postgres };
+  }
+  for (const pid of pids) {
+    try {
+      const comm = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+      if (comm !== "nats-server" && comm !== "postgres") continue;
+      const ms = statCpuMs(readFileSync(`/proc/${pid}/stat`, "utf8"));
+      if (ms === null) continue;
+      if (comm === "nats-server") nats = (nats ?? 0) + ms;
+      else postgres = (postgres ?? 0) + ms;
+    } catch {
+      // The process exited between the listing and the reads: its time is in its parent's children's times.
+    }
+  }
+  return { nats, postgres };
+}
+
+/** CPU per event of each party and in all, µs (null where a server's CPU was not readable). */
+export function cpuPerEventUs(
+  events: number,
+  oursMs: number,
+  before: ServerCpuMs,
+  after: ServerCpuMs,
+): { ours: number; nats: number | null; postgres: number | null; all: number | null } {
+  const per = (ms: number) => Math.round((ms * 1000) / Math.max(1, events));
+  const delta = (a: number | null, b: number | null) => (a === null || b === null ? null : b - a);
+  const nats = delta(before.nats, after.nats);
+  const postgres = delta(before.postgres, after.postgres);
+  return {
+    ours: per(oursMs),
+    nats: nats === null ? null : per(nats),
+    postgres: postgres === null ? null : per(postgres),
+    all: nats === null || postgres === null ? null : per(oursMs + nats + postgres),
+  };
+}
