@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
+import { percentile } from "./measure.js";
 
 /**
  * Figures of the machine itself, measured once at the start of every `npm run bench`. A benchmark's figures
@@ -99,10 +100,7 @@ export async function roundTripUs(roundTrip: () => Promise<unknown>): Promise<Ro
     timesMs.push(performance.now() - started);
   }
   timesMs.sort((a, b) => a - b);
-  const at = (percent: number) => {
-    const ms = timesMs[Math.min(timesMs.length - 1, Math.floor((timesMs.length * percent) / 100))] as number;
-    return Math.round(ms * 10_000) / 10;
-  };
+  const at = (p: number) => Math.round(percentile(timesMs, p) * 10_000) / 10;
   return { p50: at(50), p90: at(90), p99: at(99) };
 }
 

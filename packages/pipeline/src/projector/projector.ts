@@ -144,7 +144,7 @@ export class Projector<S extends StatementView = StatementView> {
    * plan publication, and when a new period appears; in between, a commit recomputes the same keys as the
    * rows (see rowsToRewrite): the periods `affected` named and every period held for a rep it named.
    */
-  private repExceptions: ReadonlyMap<string, ReadonlyMap<string, readonly ExceptionView[]>> | undefined;
+  private repExceptions: Map<string, ReadonlyMap<string, readonly ExceptionView[]>> | undefined;
   /** Partition 0 only: the rep-periods `affected` named since the last commit, any partition's reps. */
   private readonly exceptionsDirty = new Map<string, Set<string>>();
   /** Partition 0 only: how many periods were known when repExceptions was last filled by a full pass. */
@@ -255,7 +255,7 @@ export class Projector<S extends StatementView = StatementView> {
     }
     this.stats.applied += 1;
     if (REFRESH_ALL_TYPES.has(domain.event.type)) this.refreshAll = true;
-    const keepsPeriodExceptions = this.key.partition.index === 0;
+    const keepsPeriodExceptions = this.keepsPeriodExceptions;
     for (const { repId, period } of this.engine.affected(domain)) {
       this.knownPeriods.add(period);
       if (ownsRep(this.key.partition, repId)) addTo(this.dirty, repId, period);
@@ -303,6 +303,11 @@ export class Projector<S extends StatementView = StatementView> {
     return out;
   }
 
+  /** Period-level exceptions belong to no rep: partition 0 keeps them (and the statement exceptions they are made of). */
+  private get keepsPeriodExceptions(): boolean {
+    return this.key.partition.index === 0;
+  }
+
   /**
    * Brings the held statement exceptions up to the engine's position (partition 0) and returns them: a full
    * pass when there is nothing held yet, after a close, calendar or plan publication, or when a period
@@ -318,10 +323,9 @@ export class Projector<S extends StatementView = StatementView> {
   ): ReadonlyMap<string, ReadonlyMap<string, readonly ExceptionView[]>> {
     let held = this.repExceptions;
     if (held === undefined || this.refreshAll || periods.length !== this.periodsAtFill) {
-      held = this.engine.statementExceptionsOf(periods);
+      held = new Map(this.engine.statementExceptionsOf(periods));
       this.periodsAtFill = periods.length;
     } else {
-      const next = new Map(held);
       for (const [repId, named] of this.exceptionsDirty) {
         const byPeriod = new Map(held.get(repId));
         const computed = fresh.get(repId);
@@ -332,10 +336,9 @@ export class Projector<S extends StatementView = StatementView> {
           if (now === null) byPeriod.delete(period);
           else byPeriod.set(period, now);
         }
-        if (byPeriod.size > 0) next.set(repId, byPeriod);
-        else next.delete(repId);
+        if (byPeriod.size > 0) held.set(repId, byPeriod);
+        else held.delete(repId);
       }
-      held = next;
     }
     this.repExceptions = held;
     this.exceptionsDirty.clear();
@@ -346,7 +349,7 @@ export class Projector<S extends StatementView = StatementView> {
   async commit(): Promise<void> {
     if (this.position === this.stats.checkpoint) return;
     const statements: StatementRows[] = [];
-    const keepsPeriodExceptions = this.key.partition.index === 0;
+    const keepsPeriodExceptions = this.keepsPeriodExceptions;
     /** The statements this commit computed for its rows, by rep and period, as the exceptions keep them. */
     const fresh = new Map<string, Map<string, readonly ExceptionView[] | null>>();
     for (const [repId, period] of this.rowsToRewrite()) {
