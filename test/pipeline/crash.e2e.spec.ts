@@ -109,7 +109,8 @@ await describeWith(
         ICM_CONSUMER_ACK_WAIT_MS: String(ACK_WAIT_MS),
         ICM_CONSUMER_MAX_DELIVER: "20",
         ICM_CONSUMER_BATCH_SIZE: "100",
-        ICM_LOG_LEVEL: "warn",
+        // info: the start-up lines the test waits for before a graceful stop (see Child.printed).
+        ICM_LOG_LEVEL: "info",
       };
       const spawn = (which: "recorder" | "projector") => {
         const child = startChild(which === "recorder" ? recorderBundle : projectorBundle, env);
@@ -118,6 +119,10 @@ await describeWith(
       };
       return { nc, topology, schema, store, spawn, deadLetters };
     }
+
+    /** Log lines that say a child is running (its shutdown handler installed). */
+    const RECORDER_STARTED = '"msg":"recorder started"';
+    const PROJECTOR_FOLLOWING = '"msg":"caught up; following the log"';
 
     /** Waits until every input is accounted for: valid ones in the log, invalid ones in dead letters, nothing pending. */
     async function settle(
@@ -201,7 +206,9 @@ await describeWith(
         // commit, and on a slow, shared 2-core machine 50,000 events took over 300 s (the stop-8 code too).
         600_000,
       );
-      // A graceful stop after all that: both exit 0.
+      // A graceful stop after all that: both exit 0. The last one respawned may still be starting (the
+      // log can be complete before it is up), and a signal before Node has loaded the code is fatal.
+      await Promise.all([recorder.printed(RECORDER_STARTED), projector.printed(PROJECTOR_FOLLOWING)]);
       recorder.process.kill("SIGTERM");
       projector.process.kill("SIGTERM");
       expect(await recorder.exited).toBe(0);
@@ -272,6 +279,7 @@ await describeWith(
             })) === head.globalPosition,
           300_000,
         );
+        await Promise.all([recorder.printed(RECORDER_STARTED), projector.printed(PROJECTOR_FOLLOWING)]);
         recorder.process.kill("SIGTERM");
         projector.process.kill("SIGTERM");
         expect(await recorder.exited).toBe(0);

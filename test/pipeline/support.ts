@@ -53,6 +53,11 @@ export interface Child {
   readonly output: () => string;
   /** Resolves with the exit code (or the signal name) when the process ends. */
   readonly exited: Promise<number | string>;
+  /**
+   * Resolves once the process has printed `text` (a log line saying it is running): a signal sent before
+   * a Node process has installed its handlers kills it by the default action.
+   */
+  readonly printed: (text: string) => Promise<void>;
 }
 
 export function startChild(bundle: string, env: Record<string, string>, args: string[] = []): Child {
@@ -61,16 +66,29 @@ export function startChild(bundle: string, env: Record<string, string>, args: st
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
+  let waiters: { text: string; resolve: () => void }[] = [];
   const keep = (chunk: Buffer) => {
-    output += chunk.toString("utf8");
+    const text = chunk.toString("utf8");
+    // The tail of what came before too: a marker can straddle two chunks.
+    const recent = output.slice(-1_000) + text;
+    output += text;
     if (output.length > 200_000) output = output.slice(-100_000);
+    waiters = waiters.filter((waiter) => {
+      if (!recent.includes(waiter.text)) return true;
+      waiter.resolve();
+      return false;
+    });
   };
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
   const exited = new Promise<number | string>((resolveExit) => {
     child.on("exit", (code, signal) => resolveExit(code ?? signal ?? "unknown"));
   });
-  return { process: child, output: () => output, exited };
+  const printed = (text: string) =>
+    output.includes(text)
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => waiters.push({ text, resolve }));
+  return { process: child, output: () => output, exited, printed };
 }
 
 export async function waitFor(

@@ -35,6 +35,7 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const database = requireDatabase(config);
   const logger = createLogger({ level: config.logLevel, name: "projector" });
+  const shutdown = onShutdownSignal(logger, config.shutdownTimeoutMs);
   const store = await openEventStore(database, databaseSchema(process.env));
   const options = {
     store,
@@ -50,6 +51,10 @@ async function main(): Promise<void> {
     logger.warn({ schema: store.schema }, "read models and checkpoints emptied; projecting from the start");
   }
   if (flags.includes("--once")) {
+    // A signal during a one-off run ends it unfinished: say so with a failing exit code.
+    shutdown.started(async () => {
+      throw new Error("interrupted before reaching the end of the log");
+    });
     const projector = await Projector.open(options);
     const checkpoint = await projector.catchUp();
     logger.info({ checkpoint, stats: projector.stats }, "projected to the end of the log");
@@ -57,7 +62,7 @@ async function main(): Promise<void> {
     return;
   }
   const running = await startProjector(options);
-  onShutdownSignal(logger, config.shutdownTimeoutMs, async () => {
+  shutdown.started(async () => {
     await running.stop();
     await store.close();
   });

@@ -19,6 +19,7 @@ async function main(): Promise<void> {
   const database = requireDatabase(config);
   const schema = databaseSchema(process.env);
   const logger = createLogger({ level: config.logLevel, name: "recorder" });
+  const shutdown = onShutdownSignal(logger, config.shutdownTimeoutMs);
   const store = await openEventStore(database, schema);
   // Reconnect forever: a NATS restart is an outage to ride out, not a reason to exit.
   const nc = await connect({
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
     await nc.drain().catch(() => undefined);
     await store.close();
   };
-  onShutdownSignal(logger, config.shutdownTimeoutMs, async () => {
+  shutdown.started(async () => {
     await recorder.stop();
     await close();
   });

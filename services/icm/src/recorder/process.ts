@@ -33,15 +33,28 @@ export async function openEventStore(
 /**
  * SIGTERM / SIGINT → `stop` (finish the in-flight work), bounded by `timeoutMs`; a second signal or the
  * timeout exits at once. Safe because nothing is acknowledged or checkpointed before it is durable.
+ *
+ * Installed before start-up, which can take a while (the projector rebuilds its engine from the log): a
+ * signal then would otherwise kill the process by the default action, without a word and with no exit
+ * code. A signal during start-up exits at once with 0: the process has acknowledged and checkpointed
+ * nothing yet, so there is nothing to finish. Call `started(stop)` once the process is running.
  */
-export function onShutdownSignal(logger: Logger, timeoutMs: number, stop: () => Promise<void>): void {
+export function onShutdownSignal(
+  logger: Logger,
+  timeoutMs: number,
+): { started(stop: () => Promise<void>): void } {
   let stopping = false;
+  let stop: (() => Promise<void>) | undefined;
   const handler = (signal: NodeJS.Signals) => {
     if (stopping) {
       logger.warn({ signal }, "second signal: exiting now");
       process.exit(1);
     }
     stopping = true;
+    if (stop === undefined) {
+      logger.info({ signal }, "stopping during start-up: nothing to finish");
+      process.exit(0);
+    }
     logger.info({ signal, timeoutMs }, "stopping");
     const timer = setTimeout(() => {
       logger.error({ timeoutMs }, "graceful stop timed out: exiting");
@@ -59,8 +72,13 @@ export function onShutdownSignal(logger: Logger, timeoutMs: number, stop: () => 
       },
     );
   };
-  process.once("SIGTERM", handler);
-  process.once("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  process.on("SIGINT", handler);
+  return {
+    started(running) {
+      stop = running;
+    },
+  };
 }
 
 /** Configuration errors: one line per problem on stderr, exit code 1, no stack trace. */
