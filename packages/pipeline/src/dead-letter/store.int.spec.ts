@@ -3,6 +3,7 @@ import { describeWith, NATS_URL } from "@icm/testing";
 import { connect, type NatsConnection } from "nats";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { sampleDeal, sampleRep } from "../ingest/sample-events.js";
+import { eventsOfMessage, readStreamEvents } from "../nats/message.js";
 import { createEventPublisher } from "../nats/publisher.js";
 import { deleteStreams, ensureStreams, type NatsTopology, testTopology } from "../nats/topology.js";
 import { type DeadLetterRecord, deadLetterMsgId, verbatim } from "./record.js";
@@ -20,8 +21,7 @@ await describeWith(["nats"], "dead-letter store", () => {
   let store: DeadLetterStore;
 
   async function eventCount(): Promise<number> {
-    const jsm = await nc.jetstreamManager();
-    return (await jsm.streams.info(topology.streamName)).state.messages;
+    return (await readStreamEvents(await nc.jetstreamManager(), topology)).length;
   }
 
   beforeAll(async () => {
@@ -130,7 +130,7 @@ await describeWith(["nats"], "dead-letter store", () => {
 
     // The published event carries the correlation id of the request that first sent it.
     const message = await jsm.streams.getMessage(topology.streamName, { seq: fixed.replayed[0]?.seq ?? 0 });
-    expect(JSON.parse(new TextDecoder().decode(message.data))).toEqual({
+    expect(eventsOfMessage(message.data)[0]).toEqual({
       ...widget,
       metadata: { correlationId: "corr-w" },
     });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDeadLetterStore, type DeadLetterStore } from "../dead-letter/store.js";
 import { natsReadiness } from "../health/readiness.js";
 import { createLogger } from "../logging/logger.js";
+import { readStreamEvents } from "../nats/message.js";
 import { createEventPublisher, type EventPublisher } from "../nats/publisher.js";
 import { deleteStreams, ensureStreams, type NatsTopology, testTopology } from "../nats/topology.js";
 import { buildIngestApp } from "./app.js";
@@ -23,16 +24,13 @@ await describeWith(["nats"], "ingest HTTP app", () => {
   let app: FastifyInstance;
   const limits = { bodyLimitBytes: 64 * 1024, maxBatchEvents: 3, maxEventBytes: 16 * 1024 };
 
-  async function streamMessages(): Promise<number> {
-    const jsm = await nc.jetstreamManager();
-    return (await jsm.streams.info(topology.streamName)).state.messages;
+  async function streamEvents(): Promise<number> {
+    return (await readStreamEvents(await nc.jetstreamManager(), topology)).length;
   }
 
   async function lastEvent(): Promise<Record<string, unknown>> {
-    const jsm = await nc.jetstreamManager();
-    const info = await jsm.streams.info(topology.streamName);
-    const message = await jsm.streams.getMessage(topology.streamName, { seq: info.state.last_seq });
-    return JSON.parse(new TextDecoder().decode(message.data)) as Record<string, unknown>;
+    const events = await readStreamEvents(await nc.jetstreamManager(), topology);
+    return events.at(-1) as Record<string, unknown>;
   }
 
   beforeAll(async () => {
@@ -61,7 +59,7 @@ await describeWith(["nats"], "ingest HTTP app", () => {
 
   describe("POST /events", () => {
     it("accepts one valid event: 202 after the ack, the message stored with the request's correlation id", async () => {
-      const before = await streamMessages();
+      const before = await streamEvents();
       const event = sampleRep("R-single");
       const response = await app.inject({
         method: "POST",
@@ -77,13 +75,13 @@ await describeWith(["nats"], "ingest HTTP app", () => {
         eventIds: [event.eventId],
         correlationId: "corr-single-1",
       });
-      expect(await streamMessages()).toBe(before + 1);
+      expect(await streamEvents()).toBe(before + 1);
       expect(await lastEvent()).toEqual({ ...event, metadata: { correlationId: "corr-single-1" } });
     });
 
     it("accepts a JSON array and { events: [...] }; sending them again reports duplicates and stores nothing", async () => {
       const batch = [sampleRep("R-b1"), sampleDeal("D-b1"), sampleDeal("D-b2")];
-      const before = await streamMessages();
+      const before = await streamEvents();
       const asArray = await app.inject({ method: "POST", url: "/events", payload: batch });
       expect(asArray.statusCode).toBe(202);
       expect(asArray.json()).toMatchObject({
@@ -98,7 +96,7 @@ await describeWith(["nats"], "ingest HTTP app", () => {
       const again = await app.inject({ method: "POST", url: "/events", payload: { events: batch } });
       expect(again.statusCode).toBe(202);
       expect(again.json()).toMatchObject({ accepted: 3, duplicates: 3 });
-      expect(await streamMessages()).toBe(before + 3);
+      expect(await streamEvents()).toBe(before + 3);
     });
 
     it("keeps a sender's own metadata.correlationId", async () => {
@@ -114,7 +112,7 @@ await describeWith(["nats"], "ingest HTTP app", () => {
     });
 
     it("rejects an invalid event with 400 naming field and rule, and dead-letters the body verbatim", async () => {
-      const before = await streamMessages();
+      const before = await streamEvents();
       const body = `{ "eventId": "deal-closed-bad-1", "type": "DealClosed", "schemaVersion": 2,
         "data": { "dealId": "D-bad-1", "amount": "12,50", "currency": "USD", "closeDate": "2026-02-30",
                   "product": "Platform", "dealType": "new", "splits": [{ "repId": "R-1", "share": "1" }] } }\n`;
@@ -141,7 +139,7 @@ await describeWith(["nats"], "ingest HTTP app", () => {
         },
       ]);
       expect(error.message).toContain("data.amount");
-      expect(await streamMessages()).toBe(before);
+      expect(await streamEvents()).toBe(before);
 
       const letters = await deadLetters.list({ limit: 100, source: "ingest" });
       const letter = letters.find((l) => l.record.eventId === "deal-closed-bad-1");
@@ -157,7 +155,7 @@ await describeWith(["nats"], "ingest HTTP app", () => {
     });
 
     it("rejects a mixed batch atomically: nothing published, every invalid item dead-lettered verbatim", async () => {
-      const before = await streamMessages();
+      const before = await streamEvents();
       const good = JSON.stringify(sampleRep("R-mixed"));
       const badAmount = `{"eventId":"deal-closed-mixed","type":"DealClosed","schemaVersion":2,"data":{"dealId":"D-m","amount":1.50,"currency":"USD","closeDate":"2026-03-01","product":"P","dealType":"new","splits":[{"repId":"R-1","share":"1"}]}}`;
       const unknownType = `{"eventId":"x-1","type":"DealWon","schemaVersion":1,"data":{}}`;
@@ -173,7 +171,7 @@ await describeWith(["nats"], "ingest HTTP app", () => {
       expect(error.message).toBe("2 of 3 events are invalid; nothing was published");
       expect(error.invalid.map((i: { index: number }) => i.index)).toEqual([1, 2]);
       expect(error.invalid[1].issues).toEqual([{ path: "type", rule: 'unknown event type "DealWon"' }]);
-      expect(await streamMessages()).toBe(before);
+      expect(await streamEvents()).toBe(before);
       const originals = (await deadLetters.list({ limit: 100, source: "ingest" })).map(
         (l) => l.record.original,
       );
@@ -256,7 +254,7 @@ await describeWith(["nats"], "ingest HTTP app", () => {
     });
 
     it("refuses an event over the per-event limit with 413 event_too_large, and publishes none of the batch", async () => {
-      const before = await streamMessages();
+      const before = await streamEvents();
       const big = { ...sampleRep("L6"), metadata: { note: "y".repeat(20 * 1024) } };
       const response = await app.inject({ method: "POST", url: "/events", payload: [sampleRep("L7"), big] });
       expect(response.statusCode).toBe(413);
@@ -264,7 +262,7 @@ await describeWith(["nats"], "ingest HTTP app", () => {
         code: "event_too_large",
         message: `event 1 is ${Buffer.byteLength(JSON.stringify(big))} bytes; the limit is ${16 * 1024} bytes`,
       });
-      expect(await streamMessages()).toBe(before);
+      expect(await streamEvents()).toBe(before);
 
       const garbage = `{"eventId": "${"z".repeat(20 * 1024)}`;
       const notKept = await app.inject({

@@ -3,6 +3,7 @@ import { describeWith, NATS_URL } from "@icm/testing";
 import { connect, type NatsConnection } from "nats";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { natsReadiness } from "../health/readiness.js";
+import { batchMsgId, batchSubject, DEFAULT_MAX_MESSAGE_EVENTS, eventsOfMessage } from "./message.js";
 import { PublishError, publishEvents } from "./publisher.js";
 import { deleteStreams, ensureStreams, type NatsTopology, streamsExist, testTopology } from "./topology.js";
 
@@ -96,18 +97,44 @@ await describeWith(["nats"], "NATS publisher", () => {
     expect(seen).toEqual(["rep-onboarded-R-silent", "rep-onboarded-R-silent"]);
   });
 
-  it("acknowledges a mixed batch: new events stored, repeated ones reported as duplicates, in input order", async () => {
+  it("one message per event (maxMessageEvents 1): new events stored, repeated ones reported as duplicates, in input order", async () => {
     const js = nc.jetstream();
     const old = rep("R-mixed-old");
     await publishEvents(js, topology, [old]);
     const events = [rep("R-mixed-a"), old, rep("R-mixed-b")];
-    const result = await publishEvents(js, topology, events, { maxInFlight: 2 });
+    const result = await publishEvents(js, topology, events, { maxInFlight: 2, maxMessageEvents: 1 });
     expect(result).toMatchObject({ stored: 2, duplicates: 1 });
     expect(result.published.map((p) => [p.eventId, p.duplicate])).toEqual([
       ["rep-onboarded-R-mixed-a", false],
       ["rep-onboarded-R-mixed-old", true],
       ["rep-onboarded-R-mixed-b", false],
     ]);
+  });
+
+  it("publishes events as messages of up to maxMessageEvents on <prefix>.batch; the same events again are duplicates message by message", async () => {
+    const js = nc.jetstream();
+    const jsm = await nc.jetstreamManager();
+    const events = Array.from({ length: 250 }, (_, i) => rep(`R-many-${String(i).padStart(3, "0")}`));
+    const before = (await jsm.streams.info(topology.streamName)).state.messages;
+    const first = await publishEvents(js, topology, events);
+    expect(first).toMatchObject({ stored: 250, duplicates: 0 });
+    expect((await jsm.streams.info(topology.streamName)).state.messages).toBe(before + 3);
+    // Events of one message share its sequence; messages are stored in input order.
+    const seqs = [...new Set(first.published.map((p) => p.seq))];
+    expect(seqs).toHaveLength(3);
+    expect(first.published.map((p) => p.seq)).toEqual(
+      events.map((_, i) => seqs[Math.floor(i / DEFAULT_MAX_MESSAGE_EVENTS)]),
+    );
+    const stored = await Promise.all(seqs.map((seq) => jsm.streams.getMessage(topology.streamName, { seq })));
+    expect(stored.map((m) => m.subject)).toEqual(Array(3).fill(batchSubject(topology)));
+    expect(stored[2]?.header.get("Nats-Msg-Id")).toBe(batchMsgId(events.slice(200).map((e) => e.eventId)));
+    expect(stored.flatMap((m) => eventsOfMessage(m.data))).toEqual(events);
+
+    // A retried request: every message is a duplicate of the one stored, nothing new is stored.
+    const again = await publishEvents(js, topology, events);
+    expect(again).toMatchObject({ stored: 0, duplicates: 250 });
+    expect(again.published.map((p) => p.seq)).toEqual(first.published.map((p) => p.seq));
+    expect((await jsm.streams.info(topology.streamName)).state.messages).toBe(before + 3);
   });
 
   it("does not retry what cannot succeed: an event larger than the message size limit", async () => {

@@ -1,4 +1,4 @@
-import { canonicalJson, type DomainEvent } from "@icm/events";
+import type { DomainEvent } from "@icm/events";
 import {
   createInbox,
   ErrorCode,
@@ -8,16 +8,26 @@ import {
   type NatsConnection,
   NatsError,
 } from "nats";
-import { eventSubject, type NatsTopology } from "./topology.js";
+import {
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_MAX_MESSAGE_EVENTS,
+  messagesOf,
+  type OutgoingMessage,
+} from "./message.js";
+import type { NatsTopology } from "./topology.js";
 
 export interface PublishOptions {
-  /** Publishes awaiting their ack at once; bounds memory and server load for big batches. */
+  /** Messages awaiting their ack at once; bounds memory and server load for big batches. */
   readonly maxInFlight?: number;
-  /** Attempts per event when the ack times out (the same Nats-Msg-Id makes a retry safe). */
+  /** Attempts per message when the ack times out (the same Nats-Msg-Id makes a retry safe). */
   readonly maxAttempts?: number;
   readonly ackTimeoutMs?: number;
   /** Pause before retry k is k × retryDelayMs. */
   readonly retryDelayMs?: number;
+  /** Events per message (1: one message per event, the format before batches). See nats/message.ts. */
+  readonly maxMessageEvents?: number;
+  /** Bytes of event text per message; a single larger event still goes alone. */
+  readonly maxMessageBytes?: number;
 }
 
 export const DEFAULT_PUBLISH_OPTIONS: Required<PublishOptions> = {
@@ -25,13 +35,21 @@ export const DEFAULT_PUBLISH_OPTIONS: Required<PublishOptions> = {
   maxAttempts: 3,
   ackTimeoutMs: 5_000,
   retryDelayMs: 200,
+  maxMessageEvents: DEFAULT_MAX_MESSAGE_EVENTS,
+  maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
 };
 
 export interface PublishedEvent {
   readonly eventId: string;
-  /** Stream sequence of the stored message (for a duplicate: the sequence of the original). */
+  /**
+   * Stream sequence of the stored message holding the event (for a duplicate: the sequence of the
+   * original); the events of one message share it.
+   */
   readonly seq: number;
-  /** True when the stream already had this eventId within its duplicate window and stored nothing. */
+  /**
+   * True when the stream already had the message within its duplicate window and stored nothing: the same
+   * eventId sent alone, or the same events in the same message (a retried request).
+   */
   readonly duplicate: boolean;
 }
 
@@ -40,7 +58,11 @@ export interface PublishResult {
   readonly published: readonly PublishedEvent[];
   /** Events newly stored by this call. */
   readonly stored: number;
-  /** Events the stream already had (same eventId inside the duplicate window): acknowledged, not stored again. */
+  /**
+   * Events whose message the stream already had (inside the duplicate window): acknowledged, not stored
+   * again. An event re-sent in a different message is stored by the stream and counted by the recorder,
+   * whose store finds it already recorded.
+   */
   readonly duplicates: number;
 }
 
@@ -49,20 +71,19 @@ export interface EventPublisher {
   publish(events: readonly DomainEvent[]): Promise<PublishResult>;
 }
 
-/** Message body on the wire: the canonical JSON of the validated, upcast event. */
-export function encodeEvent(event: DomainEvent): Uint8Array {
-  return new TextEncoder().encode(canonicalJson(event));
-}
-
 export class PublishError extends Error {
   override readonly name = "PublishError";
   constructor(
+    /** The first event of the message that could not be stored. */
     readonly eventId: string,
     readonly attempts: number,
     override readonly cause: unknown,
+    /** Events in that message. */
+    readonly events = 1,
   ) {
+    const what = events === 1 ? `event ${eventId}` : `the message of ${events} events from ${eventId}`;
     super(
-      `publishing event ${eventId} failed after ${attempts} attempt(s): ${(cause as Error)?.message ?? String(cause)}`,
+      `publishing ${what} failed after ${attempts} attempt(s): ${(cause as Error)?.message ?? String(cause)}`,
     );
   }
 }
@@ -114,11 +135,12 @@ function readAck(message: Msg): AckOutcome {
 const decoder = new TextDecoder();
 
 /**
- * Publishes events with Nats-Msg-Id = eventId and resolves only when every publish is acknowledged by the
- * stream (stored or recognised as a duplicate). Publishes are issued in input order, at most maxInFlight
- * unacknowledged at once; only a retried publish can land out of order. Rejects with PublishError for the
- * first event that could not be stored; events before it may already be stored (a retry of the whole batch
- * is safe: they come back as duplicates).
+ * Publishes events as messages of up to maxMessageEvents events (see nats/message.ts for the format and
+ * the Nats-Msg-Id of each) and resolves only when every message is acknowledged by the stream (stored or
+ * recognised as a duplicate). Messages are issued in input order, at most maxInFlight unacknowledged at
+ * once; only a retried publish can land out of order. Rejects with PublishError for the first message that
+ * could not be stored; messages before it may already be stored (a retry of the whole call is safe: the
+ * same events are cut into the same messages, which come back as duplicates).
  *
  * All acks of one call come back on one inbox subscription (reply subject `<inbox>.<attempt token>`), and
  * the publishes of a window leave in one socket write. nats.js's `js.publish` is a request per message: a
@@ -140,11 +162,12 @@ export async function publishEvents(
   const published: PublishedEvent[] = new Array<PublishedEvent>(events.length);
   if (events.length === 0) return { published, stored: 0, duplicates: 0 };
   const nc = connectionOf(js);
+  const messages = messagesOf(topology, events, settings);
   const inbox = createInbox();
-  const attempts = new Uint8Array(events.length);
-  /** Reply token → event index, for the publishes still waiting for their ack. */
+  const attempts = new Uint8Array(messages.length);
+  /** Reply token → message index, for the publishes still waiting for their ack. */
   const waiting = new Map<string, number>();
-  /** Events to publish again after a timeout or a retryable error, in input order. */
+  /** Messages to publish again after a timeout or a retryable error, in input order. */
   const retries: number[] = [];
   let nextToken = 0;
   let next = 0;
@@ -152,24 +175,25 @@ export async function publishEvents(
   let failure: PublishError | undefined;
   let wake: () => void = () => undefined;
 
-  const bodies = new Array<Uint8Array | undefined>(events.length);
+  const failureOf = (message: OutgoingMessage, tried: number, error: unknown): PublishError =>
+    new PublishError(
+      (events[message.start] as DomainEvent).eventId,
+      tried,
+      error,
+      message.end - message.start,
+    );
   const send = (index: number): void => {
-    const event = events[index] as DomainEvent;
+    const message = messages[index] as OutgoingMessage;
     attempts[index] = (attempts[index] ?? 0) + 1;
     const token = String(nextToken++);
     const hdrs = headers();
-    hdrs.set("Nats-Msg-Id", event.eventId);
-    let body = bodies[index];
-    if (body === undefined) {
-      body = encodeEvent(event);
-      bodies[index] = body;
-    }
+    hdrs.set("Nats-Msg-Id", message.msgId);
     try {
-      nc.publish(eventSubject(topology, event.type), body, { reply: `${inbox}.${token}`, headers: hdrs });
+      nc.publish(message.subject, message.body, { reply: `${inbox}.${token}`, headers: hdrs });
       waiting.set(token, index);
     } catch (error) {
       // Refused before it left (message over max_payload, connection closed): retrying cannot help.
-      failure ??= new PublishError(event.eventId, attempts[index] ?? 1, error);
+      failure ??= failureOf(message, attempts[index] ?? 1, error);
     }
   };
   /**
@@ -180,31 +204,33 @@ export async function publishEvents(
     while (failure === undefined && waiting.size < settings.maxInFlight) {
       const retry = withRetries ? retries.shift() : undefined;
       if (retry !== undefined) send(retry);
-      else if (next < events.length) send(next++);
+      else if (next < messages.length) send(next++);
       else return;
     }
   };
   const fail = (index: number, error: unknown, retryable: boolean): void => {
-    const event = events[index] as DomainEvent;
     const tried = attempts[index] ?? 1;
     if (retryable && tried < settings.maxAttempts) retries.push(index);
-    else failure ??= new PublishError(event.eventId, tried, error);
+    else failure ??= failureOf(messages[index] as OutgoingMessage, tried, error);
   };
 
   const subscription = nc.subscribe(`${inbox}.*`, {
-    callback: (error, message) => {
+    callback: (error, reply) => {
       if (error) return;
-      const token = message.subject.slice(inbox.length + 1);
+      const token = reply.subject.slice(inbox.length + 1);
       const index = waiting.get(token);
       if (index === undefined) return; // the ack of an attempt that already timed out
       waiting.delete(token);
-      const ack = readAck(message);
+      const ack = readAck(reply);
       if (ack.kind === "stored") {
-        published[index] = {
-          eventId: (events[index] as DomainEvent).eventId,
-          seq: ack.seq,
-          duplicate: ack.duplicate,
-        };
+        const message = messages[index] as OutgoingMessage;
+        for (let i = message.start; i < message.end; i += 1) {
+          published[i] = {
+            eventId: (events[i] as DomainEvent).eventId,
+            seq: ack.seq,
+            duplicate: ack.duplicate,
+          };
+        }
         settled += 1;
       } else fail(index, ack.error, ack.retryable);
       wake();
@@ -212,7 +238,7 @@ export async function publishEvents(
   });
   try {
     fill(false);
-    while (failure === undefined && settled < events.length) {
+    while (failure === undefined && settled < messages.length) {
       const progressed = await new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => resolve(false), settings.ackTimeoutMs);
         wake = () => {

@@ -9,8 +9,10 @@ export const PIPELINE_BATCHES = 3;
 /** Every batch, queue and retry of the recorder has a stated bound. */
 export interface RecorderLimits {
   /**
-   * Messages per pull request, and the most recorded with one appendMany (one store transaction). At most
-   * MAX_APPEND_BATCH (each message is one event).
+   * Events per group, recorded with one appendMany (one store transaction), and per pull request: a pull
+   * asks for this many events' worth of messages at the average events per message seen so far (a message
+   * holds one event or several, and is never split, so a group can pass this by its last message's
+   * events). At most MAX_APPEND_BATCH.
    */
   readonly fetchBatch: number;
   /** How long one pull waits for messages when the stream is idle (also bounds the stop latency). */

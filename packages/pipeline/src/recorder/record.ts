@@ -116,8 +116,14 @@ export interface ValidatedInputs {
   readonly items: AppendManyItem[];
 }
 
-export function validatedInputs(inputCount: number): ValidatedInputs {
+/** `inputCount` when known; the inputs grow as they are added otherwise (a group of batch messages). */
+export function validatedInputs(inputCount = 0): ValidatedInputs {
   return { outcomes: new Array<RecordOutcome | undefined>(inputCount), valid: [], items: [] };
+}
+
+/** Makes room for input `index` in `outcomes`, whose length is the number of inputs. */
+function reserve(into: ValidatedInputs, index: number): void {
+  if (into.outcomes.length <= index) into.outcomes.length = index + 1;
 }
 
 /**
@@ -130,6 +136,7 @@ export function validateInput(
   raw: unknown,
   validate: EventValidator,
 ): void {
+  reserve(into, index);
   const parsed = validate(raw);
   if (!parsed.ok) {
     into.outcomes[index] = invalidOutcome(raw, parsed.issues);
@@ -147,7 +154,18 @@ export function validateInput(
 
 /** Marks input `index` as refused before validation (e.g. a message body that is not JSON). */
 export function refuseInput(into: ValidatedInputs, index: number, outcome: RecordOutcome): void {
+  reserve(into, index);
   into.outcomes[index] = outcome;
+}
+
+/**
+ * The outcomes of inputs that were never appended (a group handed back on stop): each valid event is
+ * `transient` with `error`, each refused input keeps its poison outcome.
+ */
+export function notAppended(inputs: ValidatedInputs, error: unknown): RecordOutcome[] {
+  const outcomes = [...inputs.outcomes];
+  for (const { index, event } of inputs.valid) outcomes[index] = { kind: "transient", event, error };
+  return outcomes.map((outcome) => outcome ?? unreachableOutcome());
 }
 
 /**

@@ -19,6 +19,12 @@ import {
 import type { RecorderLimits } from "./limits.js";
 import { type RecorderOptions, type RunningRecorder, startRecorder } from "./recorder.js";
 
+/**
+ * One message per event, as publishers wrote before messages of several events (recorders still read it):
+ * for the tests that count and watch messages one by one.
+ */
+const ONE_EACH = { maxMessageEvents: 1 } as const;
+
 const logger = pino({ level: process.env.DEBUG_REC ? "debug" : "silent" });
 const encoder = new TextEncoder();
 
@@ -362,7 +368,7 @@ await describeWith(["nats", "postgres"], "recorder (NATS JetStream → PostgreSQ
   it("validates the next group while one is appended, holds at most three batches, and keeps the stream order", async () => {
     await setUp();
     const events = sampleHistory({ reps: 3, deals: 40 }).slice(0, 50);
-    await publishEvents(nc.jetstream(), topology, events);
+    await publishEvents(nc.jetstream(), topology, events, ONE_EACH);
     const { gate, store: gated } = gateEachAppendMany(store);
     const counted = countingValidator();
     try {
@@ -403,7 +409,7 @@ await describeWith(["nats", "postgres"], "recorder (NATS JetStream → PostgreSQ
   it("acknowledges each message only after the commit of the appendMany holding it, in stream order", async () => {
     await setUp();
     const events = sampleHistory({ reps: 3, deals: 40 }).slice(0, 45);
-    const { published } = await publishEvents(nc.jetstream(), topology, events);
+    const { published } = await publishEvents(nc.jetstream(), topology, events, ONE_EACH);
     const eventIdAt = new Map(published.map((p) => [p.seq, p.eventId]));
     const durableName = uniqueTestName("rec");
     const { gate, store: gated } = gateEachAppendMany(store);
@@ -447,7 +453,7 @@ await describeWith(["nats", "postgres"], "recorder (NATS JetStream → PostgreSQ
     await setUp();
     const js = nc.jetstream();
     const good = sampleHistory({ reps: 3, deals: 20 }).slice(0, 20);
-    await publishEvents(js, topology, good.slice(0, 10));
+    await publishEvents(js, topology, good.slice(0, 10), ONE_EACH);
     const subject = eventSubject(topology, "DealClosed");
     const badAmount = makeEvent("DealClosed", "deal-bad", {
       dealId: "D-1",
@@ -463,7 +469,7 @@ await describeWith(["nats", "postgres"], "recorder (NATS JetStream → PostgreSQ
     // The same event again, without a Nats-Msg-Id: the stream keeps the copy, the store must answer duplicate.
     const repeated = good[3] as DomainEvent;
     await js.publish(eventSubject(topology, repeated.type), encoder.encode(canonicalJson(repeated)));
-    await publishEvents(js, topology, good.slice(10));
+    await publishEvents(js, topology, good.slice(10), ONE_EACH);
     const calls: string[][] = [];
     const watched: EventStore = {
       ...store,
@@ -556,45 +562,118 @@ await describeWith(["nats", "postgres"], "recorder (NATS JetStream → PostgreSQ
     await waitFor("the acks", async () => (await consumerInfo())?.num_ack_pending === 0);
   });
 
-  it("stopped while the store fails, hands the failed group and everything after it back, in order; the next instance records them in stream order", async () => {
-    await setUp();
-    const events = sampleHistory({ reps: 3, deals: 40 }).slice(0, 30);
-    await publishEvents(nc.jetstream(), topology, events);
-    const failOn = (events[12] as DomainEvent).eventId;
-    let storeDown = true;
-    let failures = 0;
-    const failing = interceptAppends(store, async (eventId) => {
-      if (eventId === failOn && storeDown) {
-        failures += 1;
-        throw new Error("connection reset by peer");
-      }
+  for (const maxMessageEvents of [1, 4]) {
+    it(`stopped while the store fails, hands the failed group and everything after it back, in order; the next instance records them in stream order (${maxMessageEvents} event(s) per message)`, async () => {
+      await setUp();
+      const events = sampleHistory({ reps: 3, deals: 40 }).slice(0, 30);
+      await publishEvents(nc.jetstream(), topology, events, { maxMessageEvents });
+      const failOn = (events[12] as DomainEvent).eventId;
+      let storeDown = true;
+      let failures = 0;
+      const failing = interceptAppends(store, async (eventId) => {
+        if (eventId === failOn && storeDown) {
+          failures += 1;
+          throw new Error("connection reset by peer");
+        }
+      });
+      const durableName = uniqueTestName("rec_handback");
+      const limits = { fetchBatch: 10, nakDelayBaseMs: 5_000, ackWaitMs: 2_000, backoffMs: [2_000] };
+      const first = await start(failing, limits, { durableName });
+      await waitFor("the failed append", () => failures === 1);
+      // Inside its first retry pause (5 s): stop() cuts it short.
+      await first.stop();
+      expect(first.stats).toMatchObject({ transientFailures: expect.any(Number), appendRetries: 0 });
+      const before = await recordedIds(store);
+      // Only whole groups before the failed one are in the log, in order.
+      expect(before).toEqual(events.slice(0, before.length).map((e) => e.eventId));
+      expect(before).not.toContain(failOn);
+      storeDown = false;
+      const second = await start(store, limits, { durableName });
+      await waitFor("every event", async () => (await recordedIds(store)).length === events.length);
+      expect(await recordedIds(store)).toEqual(events.map((e) => e.eventId));
+      expect(second.stats.deadLettered + first.stats.deadLettered).toBe(0);
+      await nc.flush();
+      await waitFor("the acks", async () => (await consumerInfo())?.num_ack_pending === 0);
+      expect((await consumerInfo())?.num_pending).toBe(0);
+      expect((await store.verifyChain()).ok).toBe(true);
     });
-    const durableName = uniqueTestName("rec_handback");
-    const limits = { fetchBatch: 10, nakDelayBaseMs: 5_000, ackWaitMs: 2_000, backoffMs: [2_000] };
-    const first = await start(failing, limits, { durableName });
-    await waitFor("the failed append", () => failures === 1);
-    // Inside its first retry pause (5 s): stop() cuts it short.
-    await first.stop();
-    expect(first.stats).toMatchObject({ transientFailures: expect.any(Number), appendRetries: 0 });
-    const before = await recordedIds(store);
-    // Only whole groups before the failed one are in the log, in order.
-    expect(before).toEqual(events.slice(0, before.length).map((e) => e.eventId));
-    expect(before).not.toContain(failOn);
-    storeDown = false;
-    const second = await start(store, limits, { durableName });
-    await waitFor("every event", async () => (await recordedIds(store)).length === events.length);
-    expect(await recordedIds(store)).toEqual(events.map((e) => e.eventId));
-    expect(second.stats.deadLettered + first.stats.deadLettered).toBe(0);
+  }
+
+  it("a message of several events: each bad one is dead-lettered with its exact span, the rest recorded in order, the message settled once", async () => {
+    await setUp();
+    const js = nc.jetstream();
+    const good = sampleHistory({ reps: 3, deals: 20 }).slice(0, 6);
+    await publishEvents(js, topology, good.slice(0, 2));
+    const repeated = good[1] as DomainEvent;
+    // Written by hand: spaces, a key order of the sender's own, an amount the store would re-write.
+    const badText =
+      '{ "type": "DealClosed", "eventId": "deal-bad-span", "schemaVersion": 1, "data": { "dealId": "D-9", "amount": "12,50", "currency": "USD", "closeDate": "2026-02-01", "product": "p", "dealType": "new", "splits": [{ "repId": "R-1", "share": "1.0" }] }, "metadata": {} }';
+    const body = `[ ${canonicalJson(good[2])},\n ${badText} , ${canonicalJson(repeated)}, 42, ${canonicalJson(good[3])} ]`;
+    await js.publish(`${topology.subjectPrefix}.batch`, encoder.encode(body));
+    await js.publish(`${topology.subjectPrefix}.batch`, encoder.encode("[]"));
+    await publishEvents(js, topology, good.slice(4));
+    const recorder = await start(store);
+    await waitFor("every event", () => recorder.stats.receivedEvents === 2 + 5 + 1 + 2);
+    await waitFor(
+      "every event settled",
+      () => recorder.stats.recorded + recorder.stats.duplicates + recorder.stats.deadLettered === 10,
+    );
+    expect(recorder.stats).toMatchObject({
+      received: 4,
+      receivedEvents: 10,
+      recorded: 6,
+      duplicates: 1,
+      deadLettered: 3,
+      redeliveries: 0,
+    });
+    expect(await recordedIds(store)).toEqual(good.map((e) => e.eventId));
+    const letters = (await deadLetters.list({ limit: 10, source: "recorder" })).map((l) => l.record);
+    expect(letters.map((l) => [l.reason, l.eventId, l.original])).toEqual([
+      ["event failed validation", "deal-bad-span", badText],
+      ["event failed validation", undefined, "42"],
+      ["message holds no events", undefined, "[]"],
+    ]);
+    expect(letters[0]?.subject).toBe(`${topology.subjectPrefix}.batch`);
+    // Settled once each, on the first delivery: the batch message acknowledged, the empty one terminated.
     await nc.flush();
-    await waitFor("the acks", async () => (await consumerInfo())?.num_ack_pending === 0);
+    await waitFor("acks and terminations", async () => (await consumerInfo())?.num_ack_pending === 0);
     expect((await consumerInfo())?.num_pending).toBe(0);
-    expect((await store.verifyChain()).ok).toBe(true);
+    expect((await consumerInfo())?.num_redelivered).toBe(0);
+  });
+
+  it("groups are bounded in events, a message is never split between two appendMany calls, and pulls are sized in events", async () => {
+    await setUp();
+    const events = sampleHistory({ reps: 3, deals: 200 }).slice(0, 202);
+    await publishEvents(nc.jetstream(), topology, events, { maxMessageEvents: 4 });
+    const { gate, store: gated } = gateEachAppendMany(store);
+    try {
+      const recorder = await start(gated, { fetchBatch: 10 });
+      await waitFor("the first append to start", () => gate.calls.length === 1);
+      // Held: the pipeline fills up and stops. Sized in messages it would hold 30 (a group appending, one
+      // validated, one pulled, 10 messages each: 120 events); sized in events, the first pull's 10
+      // messages (before any message was seen, one event each is assumed) and nothing more.
+      await sleep(500);
+      expect((await consumerInfo())?.num_ack_pending).toBeLessThanOrEqual(12);
+      gate.releaseAll();
+      await waitFor("all events", () => recorder.stats.recorded === events.length);
+      const sizes = gate.calls.map((call) => call.eventIds.length);
+      // Messages of 4 (the last of 2), taken until a group reaches 10 events: 12 (3 messages) each.
+      expect(sizes.every((size) => size % 4 === 0 || size === sizes.at(-1))).toBe(true);
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(10 + 4 - 1);
+      expect(gate.calls.flatMap((call) => call.eventIds)).toEqual(events.map((e) => e.eventId));
+      expect(recorder.stats).toMatchObject({ received: 51, receivedEvents: 202, duplicates: 0 });
+      await nc.flush();
+      await waitFor("the acks", async () => (await consumerInfo())?.num_ack_pending === 0);
+      expect((await store.verifyChain()).ok).toBe(true);
+    } finally {
+      gate.releaseAll();
+    }
   });
 
   it("on stop, records and acknowledges everything already delivered, then pulls nothing more", async () => {
     await setUp();
     const events = sampleHistory({ reps: 3, deals: 40 }).slice(0, 50);
-    await publishEvents(nc.jetstream(), topology, events);
+    await publishEvents(nc.jetstream(), topology, events, ONE_EACH);
     const { gate, store: gated } = gateEachAppendMany(store);
     const counted = countingValidator();
     try {

@@ -4,12 +4,14 @@ import type { Logger } from "pino";
 import { type DeadLetterRecord, verbatim } from "../dead-letter/record.js";
 import { type DeadLetterStore, deadLetterAt } from "../dead-letter/store.js";
 import { defaultValidator, type EventValidator } from "../ingest/validator.js";
+import { arrayEventTexts } from "../nats/message.js";
 import type { NatsTopology } from "../nats/topology.js";
 import { nakDelayMs, type RecorderLimits, recorderLimits } from "./limits.js";
 import { messagePuller } from "./pull.js";
 import {
   appendValidated,
   decodeBody,
+  notAppended,
   type RecordOutcome,
   refuseInput,
   type ValidatedInputs,
@@ -31,13 +33,17 @@ export interface RecorderOptions {
   readonly now?: () => Date;
 }
 
+/** Counts of messages (deliveries) and of events (a message holds one event or several). */
 export interface RecorderStats {
   /** Deliveries handled (a redelivered message counts again). */
   received: number;
-  /** Newly appended to the log. */
+  /** Events in the deliveries handled (a body that is not JSON counts as one). */
+  receivedEvents: number;
+  /** Events newly appended to the log. */
   recorded: number;
-  /** Already in the log (a redelivery or a re-publish): acknowledged, nothing written. */
+  /** Events already in the log (a redelivery or a re-publish): nothing written. */
   duplicates: number;
+  /** Events (or unreadable message bodies) written to dead letters. */
   deadLettered: number;
   /** Deliveries the server marked as redelivered (ack wait expired, nak, or a recorder restart). */
   redeliveries: number;
@@ -136,27 +142,66 @@ function wakeup(): { wait(ms: number): Promise<void>; wake(): void } {
 /** A group of delivered messages, in delivery order, decoded and validated: ready for its appendMany. */
 interface PreparedGroup {
   readonly messages: readonly JsMsg[];
-  /** Input i is messages[i]'s body. */
+  /** Message m holds inputs [firstInput[m], firstInput[m + 1]) (the last one: to the end). */
+  readonly firstInput: readonly number[];
+  /** Message m's body is a JSON array of events (its events' dead letters are their spans). */
+  readonly isArray: readonly boolean[];
+  /** One input per event, in delivery order. */
   readonly inputs: ValidatedInputs;
+}
+
+/** The error of the events of a group handed back on stop without being appended. */
+const HANDED_BACK = new Error("handed back on stop behind a failing event");
+
+/** Why an event that is not in the log goes to dead letters, and what its letter names. */
+function deadLetterReason(
+  outcome: Exclude<RecordOutcome, { kind: "recorded" | "duplicate" }>,
+  attempts: number,
+  handBack: boolean,
+  deliveries: number,
+): { reason: string; extra: Partial<DeadLetterRecord> } {
+  if (outcome.kind === "poison") {
+    return {
+      reason: outcome.reason,
+      extra: {
+        ...(outcome.issues ? { issues: outcome.issues } : {}),
+        ...(outcome.eventId ? { eventId: outcome.eventId } : {}),
+      },
+    };
+  }
+  const eventId = { eventId: outcome.event.eventId };
+  // Handed back on its last delivery: keep it rather than let the server drop it.
+  if (handBack) {
+    return {
+      reason: `store unavailable: handed back on stop behind a failing event (after ${deliveries} deliveries)`,
+      extra: eventId,
+    };
+  }
+  // Its group's attempts are used up: keep it, with why, rather than block the recorder for ever.
+  const cause = (outcome.error as Error)?.message ?? String(outcome.error);
+  return { reason: `store unavailable: ${cause} (after ${attempts} attempts)`, extra: eventId };
 }
 
 /**
  * Moves events from the NATS event stream into the event store: a durable pull consumer whose delivered
- * messages are recorded in groups (whatever has arrived, up to fetchBatch) with one appendMany each, in
- * stream order; each message is acknowledged only after the store confirmed its item, i.e. after the commit
- * of the appendMany holding it. A pipeline of three bounded stages keeps the serialised append busy:
+ * messages (each one event, or a JSON array of events: see nats/message.ts) are recorded in groups
+ * (whatever has arrived, up to fetchBatch events, never splitting a message) with one appendMany each, in
+ * stream order; each message is acknowledged only after the store confirmed all its events, i.e. after
+ * the commit of the appendMany holding it. A pipeline of three bounded stages keeps the serialised append
+ * busy:
  *
- *   pull() ──queued (≤ fetchBatch)──► prepareAll() ──ready (one group)──► appendAll()
+ *   pull() ──queued (≈ fetchBatch events)──► prepareAll() ──ready (one group)──► appendAll()
  *
  * the puller fetches the next batch, the preparer decodes and validates the group after the one being
- * appended, and the appender commits one group at a time and then settles its messages in order. At most
- * three groups are delivered and unacknowledged (maxAckPending, 3 × fetchBatch, bounds it on the server).
- * A transient store error (the whole appendMany failed) is retried in place: the same group again after a
- * growing pause, while nothing is pulled and nothing behind it is appended, so each stream's events reach
- * the log in stream order (nothing is nak'ed and redelivered out of order); after its attempts it goes to
- * dead letters. An event that can never be recorded is written to dead letters with its reason and then
- * terminated. Nothing is dropped silently: if even the dead-letter write fails, the message is nak'ed and
- * comes back (it never enters the log, so the order of the log is not at stake).
+ * appended, and the appender commits one group at a time and then settles its messages in order. About
+ * three groups are delivered and unacknowledged (maxAckPending, 3 × fetchBatch messages, bounds it on the
+ * server). A transient store error (the whole appendMany failed) is retried in place: the same group again
+ * after a growing pause, while nothing is pulled and nothing behind it is appended, so each stream's events
+ * reach the log in stream order (nothing is nak'ed and redelivered out of order); after its attempts its
+ * events go to dead letters. An event that can never be recorded is written to dead letters with its
+ * reason (the verbatim text of its span in a message of several), and its message is then acknowledged
+ * (terminated when none of its events was recorded). Nothing is dropped silently: if even a dead-letter
+ * write fails, the message is nak'ed and comes back whole (its recorded events are then duplicates).
  */
 export async function startRecorder(options: RecorderOptions): Promise<RunningRecorder> {
   const limits = recorderLimits(options.limits);
@@ -174,6 +219,7 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
   const unacknowledged = (await consumer.info()).num_ack_pending;
   const stats: RecorderStats = {
     received: 0,
+    receivedEvents: 0,
     recorded: 0,
     duplicates: 0,
     deadLettered: 0,
@@ -187,59 +233,83 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
   /** Attempts at writing one dead letter before falling back to a nak (the message then comes back). */
   const DEAD_LETTER_ATTEMPTS = 3;
 
-  async function deadLetter(message: JsMsg, reason: string, extra: Partial<DeadLetterRecord>): Promise<void> {
-    const record = deadLetterAt(now(), {
-      ...verbatim(message.data),
-      ...extra,
-      reason,
-      source: "recorder",
-      subject: message.subject,
-    });
+  /**
+   * Writes one dead letter, trying DEAD_LETTER_ATTEMPTS times (keeping the message alive in between);
+   * false when every attempt failed.
+   */
+  async function writeDeadLetter(message: JsMsg, record: DeadLetterRecord): Promise<boolean> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         await deadLetters.add(record);
-        break;
+        return true;
       } catch (error) {
         logger.error({ err: error, seq: message.seq, attempt }, "dead-letter write failed");
-        if (attempt >= DEAD_LETTER_ATTEMPTS) {
-          // Not acknowledged and not terminated: it comes back (unless this was its last delivery; the
-          // server then records a MAX_DELIVERIES advisory, see docs/operations.md).
-          message.nak(nakDelayMs(limits, message.info.deliveryCount));
-          return;
-        }
+        if (attempt >= DEAD_LETTER_ATTEMPTS) return false;
         message.working();
         await sleep(1_000);
       }
     }
-    // No reason text: servers before 2.10.4 do not understand "+TERM <reason>" and ignore the whole term.
-    message.term();
-    stats.deadLettered += 1;
-    logger.warn({ reason, eventId: extra.eventId, seq: message.seq }, "message dead-lettered");
   }
 
   /**
-   * Decodes and validates a group, in slices of PREPARE_SLICE_EVENTS with a yield between them: validation
-   * is synchronous, and one long stretch of it would hold back the appender's PostgreSQL replies (each
-   * appendMany is several round trips) for as long as it runs.
+   * Takes delivered messages from `queued`, in order, until the group holds limits.fetchBatch events (a
+   * message is never split, so the last one may take it past that), and decodes and validates them: a
+   * message whose body is a JSON array is a message of several events, anything else one event. Works in
+   * slices of PREPARE_SLICE_EVENTS with a yield between them: validation is synchronous, and one long
+   * stretch of it would hold back the appender's PostgreSQL replies (each appendMany is several round
+   * trips) for as long as it runs.
    */
-  async function prepare(messages: readonly JsMsg[]): Promise<PreparedGroup> {
-    const inputs = validatedInputs(messages.length);
-    for (let i = 0; i < messages.length; i += 1) {
-      if (i > 0 && i % PREPARE_SLICE_EVENTS === 0) await yieldToIo();
-      const message = messages[i] as JsMsg;
+  async function prepare(): Promise<PreparedGroup> {
+    const inputs = validatedInputs();
+    const messages: JsMsg[] = [];
+    const firstInput: number[] = [];
+    const isArray: boolean[] = [];
+    let events = 0;
+    let sliceEnd = PREPARE_SLICE_EVENTS;
+    while (events < limits.fetchBatch) {
+      const message = queued.shift();
+      if (message === undefined) break;
       stats.received += 1;
       if (message.info.redelivered) stats.redeliveries += 1;
+      messages.push(message);
+      firstInput.push(events);
       const body = decodeBody(message.data);
-      if (body.ok) validateInput(inputs, i, body.value, validate);
-      else refuseInput(inputs, i, { kind: "poison", reason: body.reason, issues: body.issues });
+      const items = body.ok && Array.isArray(body.value) ? (body.value as unknown[]) : undefined;
+      isArray.push(items !== undefined && items.length > 0);
+      if (!body.ok)
+        refuseInput(inputs, events++, { kind: "poison", reason: body.reason, issues: body.issues });
+      else if (items === undefined) validateInput(inputs, events++, body.value, validate);
+      else if (items.length === 0)
+        refuseInput(inputs, events++, {
+          kind: "poison",
+          reason: "message holds no events",
+          issues: [{ path: "$", rule: "must be an event or a non-empty array of events" }],
+        });
+      else
+        for (const item of items) {
+          if (events >= sliceEnd) {
+            await yieldToIo();
+            sliceEnd = events + PREPARE_SLICE_EVENTS;
+          }
+          validateInput(inputs, events++, item, validate);
+        }
+      if (events >= sliceEnd) {
+        await yieldToIo();
+        sliceEnd = events + PREPARE_SLICE_EVENTS;
+      }
     }
-    return { messages, inputs };
+    stats.receivedEvents += events;
+    // What the puller asks for is sized by this (see pull()): half the last group, half the history.
+    eventsPerMessage += (events / Math.max(1, messages.length) - eventsPerMessage) / 2;
+    roomInQueue.wake();
+    return { messages, firstInput, isArray, inputs };
   }
 
   /**
-   * Settles each message of a group whose appendMany has returned, in order, by its outcome. A `transient`
-   * outcome is what is left after the group's retries (see retryGroup): `attempts` appends were made, and
-   * `handBack` says the retries were cut short by stop() rather than used up.
+   * Settles each message of a group whose appendMany has returned (or that was never appended: see
+   * appendAll), in order, by its events' outcomes. A `transient` outcome is what is left after the group's
+   * retries (see retryGroup): `attempts` appends were made, and `handBack` says the retries were cut short
+   * by stop() rather than used up.
    */
   async function settleGroup(
     group: PreparedGroup,
@@ -247,82 +317,88 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
     attempts = 1,
     handBack = false,
   ): Promise<void> {
-    const { messages } = group;
-    for (let i = 0; i < messages.length; i += 1) {
-      const message = messages[i] as JsMsg;
-      const outcome = outcomes[i];
-      if (outcome === undefined) throw new Error("unreachable: a message without an outcome");
-      if (outcome.kind === "recorded" || outcome.kind === "duplicate") {
-        // Acked without an await in between, so the acks of a group leave in one socket write (nats.js
-        // flushes its buffer in a microtask: one await per message made that one write per ack).
-        acknowledge(message, outcome.kind);
+    const { messages, firstInput } = group;
+    // A message nak'ed while a pull request of ours is open is delivered straight back into it, and
+    // handed back again later, behind messages nak'ed after it: the server redelivers in nak order, so the
+    // next instance would record them out of stream order (seen with messages of several events, whose
+    // first pull is often not filled). No nak before the last pull request has ended; stop() ends it
+    // within fetchExpiresMs.
+    if (handBack) await pulling?.catch(() => undefined);
+    for (let m = 0; m < messages.length; m += 1) {
+      const message = messages[m] as JsMsg;
+      const start = firstInput[m] as number;
+      const end = firstInput[m + 1] ?? outcomes.length;
+      let recorded = 0;
+      let duplicates = 0;
+      for (let i = start; i < end; i += 1) {
+        const kind = outcomes[i]?.kind;
+        if (kind === "recorded") recorded += 1;
+        else if (kind === "duplicate") duplicates += 1;
+      }
+      // Counted now: the store has them, whatever happens to the message (a nak'ed one comes back, and
+      // they are then duplicates).
+      stats.recorded += recorded;
+      stats.duplicates += duplicates;
+      if (recorded + duplicates === end - start) {
+        // The store has confirmed every event of the message: only now may NATS forget it. Acked without
+        // an await in between, so the acks of a group leave in one socket write (nats.js flushes its
+        // buffer in a microtask: one await per message made that one write per ack).
+        message.ack();
         continue;
       }
-      await settle(message, outcome, attempts, handBack);
+      await settleMessage(message, group.isArray[m] === true, outcomes.slice(start, end), attempts, handBack);
     }
   }
 
-  /** The store has confirmed the message's event: only now may NATS forget it. */
-  function acknowledge(message: JsMsg, kind: "recorded" | "duplicate"): void {
-    message.ack();
-    if (kind === "recorded") stats.recorded += 1;
-    else stats.duplicates += 1;
-  }
-
   /**
-   * Acks or dead-letters one message by its outcome. A `transient` one has had `attempts` appends: it goes
-   * to dead letters with the store error, or back to the server if the retries were cut short (`handBack`).
+   * Settles a message not all of whose events are in the log. When stop() cut a store failure's retries
+   * short (`handBack`), it goes back to the server unrecorded (an immediate nak: naks sent in stream order
+   * are delivered again in that order, before anything newer), unless this was its last delivery. Otherwise
+   * every event that is not in the log is written to dead letters (the verbatim text of its span when the
+   * message holds several) with its reason, and the message is acknowledged. If a dead-letter write
+   * fails, the message is nak'ed and comes back whole: its recorded events are then duplicates, and its
+   * dead letters written again within the dead-letter stream's window are kept once.
    */
-  async function settle(
+  async function settleMessage(
     message: JsMsg,
-    outcome: RecordOutcome,
+    isArray: boolean,
+    outcomes: readonly RecordOutcome[],
     attempts: number,
     handBack: boolean,
   ): Promise<void> {
-    switch (outcome.kind) {
-      case "recorded":
-      case "duplicate":
-        acknowledge(message, outcome.kind);
-        return;
-      case "poison":
-        await deadLetter(message, outcome.reason, {
-          ...(outcome.issues ? { issues: outcome.issues } : {}),
-          ...(outcome.eventId ? { eventId: outcome.eventId } : {}),
-        });
-        return;
-      case "transient": {
-        if (handBack) {
-          await holdBack(message);
-          return;
-        }
-        const reason = `store unavailable: ${(outcome.error as Error)?.message ?? String(outcome.error)}`;
-        // Its group's attempts are used up: keep it, with why, rather than block the recorder for ever.
-        await deadLetter(message, `${reason} (after ${attempts} attempts)`, {
-          eventId: outcome.event.eventId,
-        });
-        return;
-      }
-    }
-  }
-
-  /**
-   * Hands a message back to the server unrecorded (only when stopping during a store failure: its group's
-   * retries were cut short, so it and everything delivered after it go back). Immediate naks, sent in stream
-   * order, so they are delivered again in that order, before anything newer. Handing back uses up a
-   * delivery, so on its last one the message is dead-lettered instead (never dropped by the server).
-   * (Counted in stats.received by prepare(), which every delivered message goes through first.)
-   */
-  async function holdBack(message: JsMsg): Promise<void> {
     const deliveries = message.info.deliveryCount;
-    if (deliveries >= limits.maxDeliver) {
-      await deadLetter(
-        message,
-        `store unavailable: handed back on stop behind a failing event (after ${deliveries} deliveries)`,
-        {},
-      );
+    const transient = outcomes.some((outcome) => outcome.kind === "transient");
+    if (transient && handBack && deliveries < limits.maxDeliver) {
+      message.nak();
       return;
     }
-    message.nak();
+    const texts = isArray ? arrayEventTexts(new TextDecoder().decode(message.data)) : undefined;
+    let written = 0;
+    for (let k = 0; k < outcomes.length; k += 1) {
+      const outcome = outcomes[k] as RecordOutcome;
+      if (outcome.kind === "recorded" || outcome.kind === "duplicate") continue;
+      const { reason, extra } = deadLetterReason(outcome, attempts, handBack, deliveries);
+      const text = texts?.[k];
+      const record = deadLetterAt(now(), {
+        ...(text === undefined ? verbatim(message.data) : verbatim(text)),
+        ...extra,
+        reason,
+        source: "recorder",
+        subject: message.subject,
+      });
+      if (!(await writeDeadLetter(message, record))) {
+        // Not acknowledged and not terminated: it comes back (unless this was its last delivery; the
+        // server then records a MAX_DELIVERIES advisory, see docs/operations.md).
+        message.nak(nakDelayMs(limits, deliveries));
+        return;
+      }
+      written += 1;
+      stats.deadLettered += 1;
+      logger.warn({ reason, eventId: extra.eventId, seq: message.seq }, "event dead-lettered");
+    }
+    // No reason text: servers before 2.10.4 do not understand "+TERM <reason>" and ignore the whole term.
+    if (written === outcomes.length) message.term();
+    else message.ack();
   }
 
   /** Delivered and not yet settled messages that are not in the group being appended (see keepAlive). */
@@ -425,6 +501,11 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
    * ones). Created in run(), after the start-up wait.
    */
   let puller: ReturnType<typeof messagePuller> | undefined;
+  /**
+   * Events per delivered message, a running average (prepare() updates it): pulls are sized in events,
+   * so that `queued` holds about one group whether messages hold one event or a hundred.
+   */
+  let eventsPerMessage = 1;
   function delivered(message: JsMsg): void {
     queued.push(message);
     arrived.wake();
@@ -441,11 +522,13 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
           await retriesOver.wait(1_000);
           continue;
         }
-        if (queued.length >= limits.fetchBatch) {
+        // Room in `queued`, in messages of the average size; one message at least once it is empty.
+        const room = Math.floor(limits.fetchBatch / eventsPerMessage) - queued.length;
+        if (room < 1 && queued.length > 0) {
           await roomInQueue.wait(1_000);
           continue;
         }
-        const end = await puller.pull(limits.fetchBatch - queued.length, limits.fetchExpiresMs);
+        const end = await puller.pull(Math.max(1, room), limits.fetchExpiresMs);
         if (end.kind !== "failed") {
           failures = 0;
           continue;
@@ -485,9 +568,7 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
         // The messages of one socket read reach `queued` one microtask apart: let them all arrive, so that
         // a burst becomes one group rather than its first message and then the rest.
         await yieldToIo();
-        const messages = queued.splice(0, limits.fetchBatch);
-        roomInQueue.wake();
-        ready = await prepare(messages);
+        ready = await prepare();
         groupReady.wake();
       }
     } finally {
@@ -531,7 +612,7 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
       readyTaken.wake();
       if (handingBack) {
         await settleCommitted();
-        for (const message of group.messages) await holdBack(message);
+        await settleGroup(group, notAppended(group.inputs, HANDED_BACK), 0, true);
         continue;
       }
       // Starts the append (the store's synchronous checks and encoding run now, then its first query).
@@ -547,6 +628,9 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
       await settleGroup(group, final, attempts, handBack);
     }
   }
+
+  /** The puller's loop, once run() has started it. */
+  let pulling: Promise<void> | undefined;
 
   /** Ends the start-up wait early when stop() is called. */
   let startupWaitOver: () => void = () => undefined;
@@ -567,7 +651,7 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
       // Stopped while waiting: nothing was pulled, so there is nothing to settle.
       if (stopping) return;
     }
-    const pulling = pull();
+    pulling = pull();
     // The preparer and the appender always drain what was delivered, even when the puller failed: those
     // messages are held by this consumer and would otherwise wait out their ack wait.
     const preparing = prepareAll().catch((error: unknown) => {
