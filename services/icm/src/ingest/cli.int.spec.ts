@@ -2,7 +2,13 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
-import { connectPipeline, deleteStreams, type NatsTopology, testTopology } from "@icm/pipeline";
+import {
+  connectPipeline,
+  deleteStreams,
+  type NatsTopology,
+  readStreamEvents,
+  testTopology,
+} from "@icm/pipeline";
 import { describeWith, NATS_URL } from "@icm/testing";
 import { connect, type NatsConnection } from "nats";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -62,7 +68,7 @@ await describeWith(["nats"], "icm-import and icm-dead-letters CLI", () => {
     expect(result.code).toBe(EXIT_OK);
     expect(result.out).toContain("events.jsonl: 3 records, 3 published, 0 already present, 0 invalid");
     const jsm = await nc.jetstreamManager();
-    expect((await jsm.streams.info(topology.streamName)).state.messages).toBe(3);
+    expect(await readStreamEvents(jsm, topology)).toHaveLength(3);
   });
 
   it("imports the sample CSV with exit code 2, naming each invalid line; the letters can be listed", async () => {
@@ -125,9 +131,7 @@ await describeWith(["nats"], "icm-import and icm-dead-letters CLI", () => {
     expect(replay.code).toBe(EXIT_OK);
     expect(replay.out).toContain("1 replayed, 0 still invalid, 0 not found");
     const jsm = await nc.jetstreamManager();
-    const info = await jsm.streams.info(topology.streamName);
-    const last = await jsm.streams.getMessage(topology.streamName, { seq: info.state.last_seq });
-    expect(JSON.parse(new TextDecoder().decode(last.data))).toEqual({ ...event, metadata: {} });
+    expect((await readStreamEvents(jsm, topology)).at(-1)).toEqual({ ...event, metadata: {} });
 
     const listed = await run(["dead-letters", "list", "--source", "recorder"]);
     expect(listed.out).toBe("");
