@@ -40,6 +40,16 @@ export function linkChain(rows: readonly PendingRow[], headHash: string): void {
 }
 
 /**
+ * SQL for the text[] held by parameter `$n` sent as a JSON array of strings, in array order. The data and
+ * metadata texts are JSON themselves, full of quotes: `pg` escapes each element of a text[] parameter with
+ * two regular-expression replaces in JavaScript, a tenth of the recorder's CPU (round 11); JSON.stringify
+ * does the same escaping natively, and PostgreSQL's JSON parser undoes it.
+ */
+function textArrayFromJson(n: number): string {
+  return `(SELECT array_agg(e ORDER BY i) FROM json_array_elements_text($${n}::json) WITH ORDINALITY AS t(e, i))`;
+}
+
+/**
  * Inserts the linked rows, one statement per INSERT_CHUNK_ROWS, each taking its rows' global positions from
  * the sequence in the same statement (a separate allocation was one round trip more per append), and, when
  * asked, the commit notification with the last chunk (one more). The chain order is the global-position
@@ -67,7 +77,8 @@ export async function insertRows(
          SELECT nextval($1::regclass), u.stream_id, u.stream_position, u.event_id, u.type, u.schema_version,
                 u.data, u.metadata, u.content_hash, u.prev_hash, u.hash, $2
            FROM unnest($3::text[], $4::bigint[], $5::text[], $6::text[], $7::int[],
-                       $8::text[], $9::text[], $10::text[], $11::text[], $12::text[]) WITH ORDINALITY
+                       ${textArrayFromJson(8)}, ${textArrayFromJson(9)},
+                       $10::text[], $11::text[], $12::text[]) WITH ORDINALITY
              AS u(stream_id, stream_position, event_id, type, schema_version,
                   data, metadata, content_hash, prev_hash, hash, ord)
           ORDER BY u.ord
@@ -83,8 +94,8 @@ export async function insertRows(
         chunk.map((r) => r.prepared.event.eventId),
         chunk.map((r) => r.prepared.event.type),
         chunk.map((r) => r.prepared.event.schemaVersion),
-        chunk.map((r) => r.prepared.dataText),
-        chunk.map((r) => r.prepared.metadataText),
+        JSON.stringify(chunk.map((r) => r.prepared.dataText)),
+        JSON.stringify(chunk.map((r) => r.prepared.metadataText)),
         chunk.map((r) => r.prepared.contentHash),
         chunk.map((r) => r.prevHash),
         chunk.map((r) => r.hash),
