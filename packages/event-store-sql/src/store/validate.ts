@@ -1,11 +1,11 @@
 import {
-  assertValidAppend,
+  type CanonicalTexts,
   contentHashFromText,
   type EventToAppend,
   type ExpectedRevision,
   eventChainHashFromText,
+  validAppendTexts,
 } from "@icm/event-store";
-import { canonicalJson } from "@icm/events";
 
 /** One event of a validated batch, with the text that will be stored and its idempotency hash. */
 export interface PreparedEvent {
@@ -33,10 +33,10 @@ export function prepareAppend(
   events: readonly EventToAppend[],
   expectedRevision: ExpectedRevision,
 ): PreparedEvent[] {
-  assertValidAppend(streamId, events, expectedRevision);
-  return events.map((offered) => {
-    const dataText = canonicalJson(offered.data);
-    const metadataText = canonicalJson(offered.metadata);
+  const texts = validAppendTexts(streamId, events, expectedRevision);
+  return events.map((offered, index) => {
+    // Encoded once, by the validation that checked they encode.
+    const { dataText, metadataText } = texts[index] as CanonicalTexts;
     const event = { eventId: offered.eventId, type: offered.type, schemaVersion: offered.schemaVersion };
     return {
       event,

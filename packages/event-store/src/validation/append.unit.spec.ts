@@ -1,4 +1,4 @@
-import { Decimal } from "@icm/events";
+import { canonicalJson, Decimal } from "@icm/events";
 import { describe, expect, it } from "vitest";
 import { InvalidAppendError } from "../port/errors.js";
 import type { EventToAppend, ExpectedRevision } from "../port/types.js";
@@ -8,7 +8,7 @@ import {
   STREAM_DOES_NOT_EXIST,
   STREAM_EXISTS,
 } from "../port/types.js";
-import { assertValidAppend, revisionMatches } from "./append.js";
+import { assertValidAppend, revisionMatches, validAppendTexts } from "./append.js";
 
 const ok = (eventId: string, extra: Partial<EventToAppend> = {}): EventToAppend => ({
   eventId,
@@ -97,4 +97,25 @@ describe("revisionMatches", () => {
       expect(revisionMatches(expected, current)).toBe(matches);
     });
   }
+});
+
+describe("validAppendTexts", () => {
+  it("hands back the canonical JSON it checked, per event, for adapters that store the text", () => {
+    const data = { z: "1.50", a: ["\uD83D\uDE80", 'quote " and \\ backslash'], m: { y: null, b: true } };
+    const metadata = { correlationId: "c", source: "crm" };
+    const texts = validAppendTexts("s", [ok("a", { data, metadata }), ok("b")], NO_CONCURRENCY_CHECK);
+    expect(texts).toEqual([
+      { dataText: canonicalJson(data), metadataText: canonicalJson(metadata) },
+      { dataText: "{}", metadataText: "{}" },
+    ]);
+  });
+
+  it("refuses lone surrogates wherever they are, and accepts surrogate pairs", () => {
+    const at = (value: string) =>
+      pathOf(() => validAppendTexts("s", [ok("a", { data: { list: ["ok", value] } })], NO_CONCURRENCY_CHECK));
+    expect(at("\uD800")).toBe("events[0].data.list[1]");
+    expect(at("x\uDC00")).toBe("events[0].data.list[1]");
+    expect(at("\uD83D\uDE80")).toBe("(accepted)");
+    expect(pathOf(() => assertValidAppend("\uDBFF", [ok("a")], NO_CONCURRENCY_CHECK))).toBe("streamId");
+  });
 });
