@@ -119,3 +119,26 @@ describe("validAppendTexts", () => {
     expect(pathOf(() => assertValidAppend("\uDBFF", [ok("a")], NO_CONCURRENCY_CHECK))).toBe("streamId");
   });
 });
+
+describe("the checks behind canonical JSON: strings and nesting", () => {
+  const nested = (levels: number): Record<string, unknown> => {
+    let value: Record<string, unknown> = { leaf: "x" };
+    for (let i = 1; i < levels; i += 1) value = { a: value };
+    return value;
+  };
+  const pathFor = (data: Record<string, unknown>) =>
+    pathOf(() => assertValidAppend("s", [ok("a", { data: data as never })], NO_CONCURRENCY_CHECK));
+
+  it("accepts 64 levels below data and refuses a value deeper, naming where", () => {
+    expect(pathFor(nested(64))).toBe("(accepted)");
+    expect(pathFor(nested(65))).toBe(`events[0].data${".a".repeat(64)}.leaf`);
+    // Two levels lower (list, its item): the 63rd nested object is already at depth 65.
+    expect(pathFor({ list: [nested(64)] })).toBe(`events[0].data.list[0]${".a".repeat(63)}`);
+  });
+
+  it("tells a backslash followed by 'u0000' (no NUL) from U+0000, in values and keys", () => {
+    expect(pathFor({ note: "\\u0000 and \\ud800 are only text" })).toBe("(accepted)");
+    expect(pathFor({ deep: { "k\u0000": 1 } })).toBe("events[0].data.deep.k\u0000");
+    expect(pathFor({ deep: { list: ["a", "b\u0000"] } })).toBe("events[0].data.deep.list[1]");
+  });
+});
