@@ -1,4 +1,11 @@
-import { canonicalBytes, canonicalDigest, canonicalJson, chainHash, sha256Hex } from "@icm/events";
+import {
+  canonicalBytes,
+  canonicalDigest,
+  canonicalJson,
+  chainHash,
+  chainHashOfText,
+  sha256Hex,
+} from "@icm/events";
 import type { EventToAppend } from "./types.js";
 
 /**
@@ -71,7 +78,5 @@ export function eventChainHashFromText(
     `{"data":${dataText},"eventId":${canonicalJson(event.eventId)},"metadata":${metadataText},` +
     `"schemaVersion":${canonicalJson(event.schemaVersion)},"streamId":${canonicalJson(streamId)},` +
     `"streamPosition":${canonicalJson(streamPosition)},"type":${canonicalJson(event.type)}}`;
-  return chainHash(prevHash, textEncoder.encode(text));
+  return chainHashOfText(prevHash, text);
 }
-
-const textEncoder = new TextEncoder();

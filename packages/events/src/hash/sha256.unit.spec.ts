@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { canonicalJson } from "../canonical/canonical-json.js";
-import { canonicalDigest, chainHash, GENESIS_HASH, sha256Hex } from "./sha256.js";
+import { canonicalDigest, chainHash, chainHashOfText, GENESIS_HASH, sha256Hex } from "./sha256.js";
 
 describe("hashing", () => {
   it("sha256Hex matches the published test vector", () => {
@@ -19,5 +20,28 @@ describe("hashing", () => {
     expect(chainHash(GENESIS_HASH, entry)).toBe(expected);
     expect(GENESIS_HASH).toMatch(/^0{64}$/);
     expect(chainHash(expected, entry)).not.toBe(expected);
+  });
+
+  it("laws: sha256Hex is createHash's SHA-256 of the UTF-8 (strings and bytes), and chainHashOfText is chainHash of the text's bytes", () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: "grapheme", maxLength: 300 }),
+        fc.uint8Array({ maxLength: 300 }),
+        (text, bytes) => {
+          expect(sha256Hex(text)).toBe(createHash("sha256").update(text, "utf8").digest("hex"));
+          expect(sha256Hex(bytes)).toBe(createHash("sha256").update(bytes).digest("hex"));
+          const json = canonicalJson({ text });
+          const previous = sha256Hex(bytes);
+          expect(chainHashOfText(previous, json)).toBe(chainHash(previous, new TextEncoder().encode(json)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("chainHashOfText agrees with chainHash on text with lone surrogates escaped by canonical JSON", () => {
+    const json = canonicalJson({ lone: "a\uD800b", pair: "\uD83D\uDE80" });
+    expect(json).toContain("\\ud800");
+    expect(chainHashOfText(GENESIS_HASH, json)).toBe(chainHash(GENESIS_HASH, new TextEncoder().encode(json)));
   });
 });
