@@ -14,7 +14,7 @@ import { scenarioEvents } from "@icm/scenario";
 import { dropDataset, openStore } from "../generate/dataset.js";
 import { peakRssMiB, percentile, perSecond } from "../harness/measure.js";
 import type { BenchOptions } from "../harness/options.js";
-import { cpuPerEventUs, serverCpuMs } from "../harness/server-cpu.js";
+import { cpuPerEventUs, oursByThread, serverCpuMs, threadCpuMs } from "../harness/server-cpu.js";
 import { type OnCommit, withCommitClock } from "./commit-clock.js";
 import type { RecorderThreadInput, RecorderThreadMessage } from "./recorder-thread.js";
 
@@ -196,6 +196,7 @@ async function runPhase(
       if (response.status !== 202) rejected += request.ids.length;
     };
     const cpuBefore = process.cpuUsage();
+    const mainThreadBefore = threadCpuMs();
     const serversBefore = serverCpuMs();
     const start = performance.now();
     if (load.kind === "drain") {
@@ -233,7 +234,10 @@ async function runPhase(
     }
     // This process's CPU: every thread (the recorder's own thread included), not PostgreSQL's or NATS's.
     const cpu = process.cpuUsage(cpuBefore);
+    const mainThreadAfter = threadCpuMs();
     const serversAfter = serverCpuMs();
+    // The drain starts its recorder after the phase's first readings: its own thread's CPU is all the phase's.
+    const recorderThreadMs = recorder?.threadCpuMs?.() ?? null;
     recorderStats = await recorder?.stop();
     recorder = undefined;
     const cpuMs = Math.round((cpu.user + cpu.system) / 1000);
@@ -272,6 +276,14 @@ async function runPhase(
       eventsPerCpuSecond: perSecond(latencies.length, cpuMs),
       // NATS and PostgreSQL run on the same two cores: the whole bill per event, not only this process's.
       cpuPerEventUs: cpuPerEventUs(latencies.length, cpuMs, serversBefore, serversAfter),
+      // "ours" split by thread: the main thread (the edge and the load generator, and the recorder when it
+      // shares the thread), the recorder's own thread, and the rest (V8's GC helpers, libuv's pool).
+      oursByThreadUs: oursByThread(
+        latencies.length,
+        cpuMs,
+        mainThreadBefore === null || mainThreadAfter === null ? null : mainThreadAfter - mainThreadBefore,
+        recorderThreadMs,
+      ),
       appendManyCalls: appendCalls,
       appendManyMs: {
         p50: round(percentile(appendManyMs, 50)),
@@ -293,6 +305,8 @@ async function runPhase(
 interface RecorderHandle {
   /** Stops the recorder (in-flight batches finish and are acked) and returns its counters. */
   stop(): Promise<Record<string, number>>;
+  /** The recorder's own thread's CPU from its start to its last commit, ms (only when it has a thread). */
+  threadCpuMs?(): number | null;
 }
 
 /** Starts the recorder on a worker thread; `onCommit` gets each appendMany's commit on this thread's clock. */
@@ -307,16 +321,25 @@ async function startRecorderThread(input: RecorderThreadInput, onCommit: OnCommi
     worker.once("exit", (code) => reject(new Error(`the recorder thread exited with ${code}`)));
   });
   failed.catch(() => undefined);
+  let cpuAtStart: number | null = null;
+  let cpuAtLastCommit: number | null = null;
   const started = new Promise<void>((resolve) => {
     worker.on("message", (message: RecorderThreadMessage) => {
-      if (message.kind === "started") resolve();
-      else if (message.kind === "stopped") stopped(message.stats);
-      // Both threads' clocks count from their own origin: epoch milliseconds compare across them.
-      else onCommit(message.atEpochMs - performance.timeOrigin, message.callMs, message.firstIds);
+      if (message.kind === "started") {
+        cpuAtStart = message.threadCpuMs;
+        resolve();
+      } else if (message.kind === "stopped") stopped(message.stats);
+      else {
+        cpuAtLastCommit = message.threadCpuMs;
+        // Both threads' clocks count from their own origin: epoch milliseconds compare across them.
+        onCommit(message.atEpochMs - performance.timeOrigin, message.callMs, message.firstIds);
+      }
     });
   });
   await Promise.race([started, failed]);
   return {
+    threadCpuMs: () =>
+      cpuAtStart === null || cpuAtLastCommit === null ? null : cpuAtLastCommit - cpuAtStart,
     stop: async () => {
       worker.postMessage("stop");
       const result = await Promise.race([stats, failed]);

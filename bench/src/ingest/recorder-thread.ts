@@ -3,6 +3,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { connectPipeline, createLogger, type NatsTopology, startRecorder } from "@icm/pipeline";
 import { openStore } from "../generate/dataset.js";
 import type { BenchOptions } from "../harness/options.js";
+import { threadCpuMs } from "../harness/server-cpu.js";
 import { withCommitClock } from "./commit-clock.js";
 
 /** What the ingest benchmark hands the recorder thread. */
@@ -13,15 +14,20 @@ export interface RecorderThreadInput {
   readonly durableName: string;
 }
 
-/** Thread → benchmark: one appendMany returned (committed), or the recorder stopped. */
+/**
+ * Thread → benchmark: one appendMany returned (committed), or the recorder stopped. `threadCpuMs` is this
+ * thread's CPU so far (null off Linux): the benchmark takes the difference between "started" and the last
+ * commit as the recorder's share of the process's CPU.
+ */
 export type RecorderThreadMessage =
-  | { readonly kind: "started" }
+  | { readonly kind: "started"; readonly threadCpuMs: number | null }
   /** `atEpochMs` = performance.timeOrigin + performance.now(): comparable across threads. */
   | {
       readonly kind: "committed";
       readonly atEpochMs: number;
       readonly callMs: number;
       readonly firstIds: string[];
+      readonly threadCpuMs: number | null;
     }
   | { readonly kind: "stopped"; readonly stats: Record<string, number> };
 
@@ -47,6 +53,7 @@ async function run(): Promise<void> {
       atEpochMs: performance.timeOrigin + now,
       callMs,
       firstIds: [...firstIds],
+      threadCpuMs: threadCpuMs(),
     };
     port.postMessage(message);
   });
@@ -67,7 +74,7 @@ async function run(): Promise<void> {
       port.postMessage(stopped);
     })();
   });
-  const started: RecorderThreadMessage = { kind: "started" };
+  const started: RecorderThreadMessage = { kind: "started", threadCpuMs: threadCpuMs() };
   port.postMessage(started);
 }
 
