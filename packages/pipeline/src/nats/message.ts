@@ -1,6 +1,5 @@
 import { canonicalJson, type DomainEvent, sha256Hex } from "@icm/events";
 import type { JetStreamManager } from "nats";
-import { arrayItemTexts } from "../ingest/raw-json.js";
 import { eventSubject, type NatsTopology } from "./topology.js";
 
 /**
@@ -111,15 +110,6 @@ export function messagesOf(
   return messages;
 }
 
-/**
- * The exact text of each event of a message whose body is a JSON array, for their dead letters (a
- * re-serialised item could differ from what was sent, e.g. `1.50` → `1.5`). Computed only when an event
- * of the message is refused: the scan costs as much as the parse.
- */
-export function arrayEventTexts(bodyText: string): string[] {
-  return arrayItemTexts(bodyText);
-}
-
 const decoder = new TextDecoder();
 
 /** The events of a stored message body, as JSON values: one, or the items of its array. Throws if not JSON. */
@@ -137,8 +127,11 @@ export async function readStreamEvents(jsm: JetStreamManager, topology: NatsTopo
   const events: unknown[] = [];
   if (state.messages === 0) return events;
   for (let seq = state.first_seq; seq <= state.last_seq; seq += 1) {
-    const message = await jsm.streams.getMessage(topology.streamName, { seq }).catch(() => undefined);
-    // A deleted message leaves a gap in the sequence.
+    const message = await jsm.streams.getMessage(topology.streamName, { seq }).catch((error: unknown) => {
+      // A deleted message leaves a gap in the sequence (10037: no message found); anything else is an error.
+      if ((error as { api_error?: { err_code?: number } }).api_error?.err_code === 10037) return undefined;
+      throw error;
+    });
     if (message !== undefined) events.push(...eventsOfMessage(message.data));
   }
   return events;

@@ -3,8 +3,8 @@ import { AckPolicy, DeliverPolicy, type JsMsg, type NatsConnection, nanos, Repla
 import type { Logger } from "pino";
 import { type DeadLetterRecord, verbatim } from "../dead-letter/record.js";
 import { type DeadLetterStore, deadLetterAt } from "../dead-letter/store.js";
+import { arrayItemTexts } from "../ingest/raw-json.js";
 import { defaultValidator, type EventValidator } from "../ingest/validator.js";
-import { arrayEventTexts } from "../nats/message.js";
 import type { NatsTopology } from "../nats/topology.js";
 import { nakDelayMs, type RecorderLimits, recorderLimits } from "./limits.js";
 import { messagePuller } from "./pull.js";
@@ -372,7 +372,9 @@ export async function startRecorder(options: RecorderOptions): Promise<RunningRe
       message.nak();
       return;
     }
-    const texts = isArray ? arrayEventTexts(new TextDecoder().decode(message.data)) : undefined;
+    // The exact text of each event's span, for its dead letter (a re-serialised item could differ from what
+    // was sent, e.g. `1.50` → `1.5`); scanned only now, when an event of the message is refused.
+    const texts = isArray ? arrayItemTexts(new TextDecoder().decode(message.data)) : undefined;
     let written = 0;
     for (let k = 0; k < outcomes.length; k += 1) {
       const outcome = outcomes[k] as RecordOutcome;
