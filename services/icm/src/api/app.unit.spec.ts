@@ -1,4 +1,5 @@
 import { createInMemoryEventStore, type EventStore } from "@icm/event-store";
+import { defaultTopology } from "@icm/pipeline";
 import { IcmWorkspace } from "@icm/workflows";
 import type { FastifyInstance } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -169,5 +170,20 @@ describe("configuration", () => {
     expect(() =>
       loadApiConfig({ ICM_API_TOKEN_SECRET: SECRET, ICM_API_PORT: "70000", ICM_API_WRITE_VIA: "kafka" }),
     ).toThrow(/ICM_API_PORT.*ICM_API_WRITE_VIA|ICM_API_WRITE_VIA.*ICM_API_PORT/);
+  });
+
+  it("publishes to the streams the ingest server and the recorder are configured with", () => {
+    expect(loadApiConfig({ ICM_API_TOKEN_SECRET: SECRET }).topology).toEqual(defaultTopology());
+    const config = loadApiConfig({
+      ICM_API_TOKEN_SECRET: SECRET,
+      ICM_STREAM_NAME: "ACME_EVENTS",
+      ICM_SUBJECT_PREFIX: "acme.events",
+      // Another pipeline variable, invalid: not the API's business, so not its failure.
+      ICM_HTTP_PORT: "not-a-port",
+    });
+    expect(config.topology).toMatchObject({ streamName: "ACME_EVENTS", subjectPrefix: "acme.events" });
+    expect(() =>
+      loadApiConfig({ ICM_API_TOKEN_SECRET: SECRET, ICM_DEAD_LETTER_STREAM_NAME: "ICM_EVENTS" }),
+    ).toThrow(/ICM_DEAD_LETTER_STREAM_NAME: must differ from ICM_STREAM_NAME/);
   });
 });

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { LOG_LEVELS, type LogLevel } from "@icm/pipeline";
+import { ConfigError, LOG_LEVELS, type LogLevel, loadConfig, type NatsTopology } from "@icm/pipeline";
 import { DEFAULT_STORE_SPEC } from "@icm/workflows";
 import { z } from "zod";
 import type { AuthConfig } from "./auth.js";
@@ -15,6 +15,11 @@ export interface ApiConfig {
   /** "store": the API appends its writes itself; "nats": it publishes them for the pipeline's recorder. */
   readonly writeVia: "store" | "nats";
   readonly natsUrl: string;
+  /**
+   * The streams the API publishes to with writeVia "nats": the same ICM_STREAM_NAME, ICM_SUBJECT_PREFIX,
+   * ICM_DEAD_LETTER_* variables (and rules) as the ingest server and the recorder it must meet.
+   */
+  readonly topology: NatsTopology;
   readonly logLevel: LogLevel;
   readonly shutdownTimeoutMs: number;
   readonly bodyLimitBytes: number;
@@ -57,6 +62,13 @@ const Env = z
     path: ["ICM_API_TOKEN_SECRET"],
   });
 
+const TOPOLOGY_VARIABLES = [
+  "ICM_STREAM_NAME",
+  "ICM_SUBJECT_PREFIX",
+  "ICM_DEAD_LETTER_STREAM_NAME",
+  "ICM_DEAD_LETTER_SUBJECT_PREFIX",
+] as const;
+
 /** Reads and checks the configuration; throws ApiConfigError naming every bad variable. */
 export function loadApiConfig(env: Readonly<Record<string, string | undefined>>): ApiConfig {
   const parsed = Env.safeParse(env);
@@ -65,6 +77,18 @@ export function loadApiConfig(env: Readonly<Record<string, string | undefined>>)
       `invalid API configuration: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
     );
   const e = parsed.data;
+  // Only the topology's own variables go to the pipeline's reader: nothing else of its may fail the API.
+  let topology: NatsTopology;
+  try {
+    topology = loadConfig(
+      Object.fromEntries(TOPOLOGY_VARIABLES.map((name) => [name, env[name]] as const)),
+    ).topology;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new ApiConfigError(
+      `invalid API configuration: ${error.problems.map((p) => `${p.variable}: ${p.rule}`).join("; ")}`,
+    );
+  }
   let publicKey: string | undefined;
   if (e.ICM_API_TOKEN_PUBLIC_KEY_FILE !== undefined) {
     try {
@@ -85,6 +109,7 @@ export function loadApiConfig(env: Readonly<Record<string, string | undefined>>)
     },
     writeVia: e.ICM_API_WRITE_VIA,
     natsUrl: e.ICM_NATS_URL,
+    topology,
     logLevel: e.ICM_LOG_LEVEL,
     shutdownTimeoutMs: e.ICM_API_SHUTDOWN_TIMEOUT_MS,
     bodyLimitBytes: e.ICM_API_BODY_LIMIT_BYTES,

@@ -1,7 +1,6 @@
 import {
   connectPipeline,
   createLogger,
-  defaultTopology,
   type GracefulShutdown,
   installGracefulShutdown,
   type Logger,
@@ -42,7 +41,7 @@ export async function startApiServer(config: ApiConfig, options: StartApiOptions
     if (config.writeVia === "nats")
       pipeline = await connectPipeline({
         natsUrl: config.natsUrl,
-        topology: defaultTopology(),
+        topology: config.topology,
         name: "icm-api",
       });
     app = await buildApiApp({
