@@ -123,7 +123,7 @@ async function runPhase(
   await dropDataset(ref, o);
   const store = await openStore(ref, o, 4);
   const topology = testTopology("bench_ingest");
-  const logger = createLogger({ level: "silent", name: "bench-ingest" });
+  const logger = createLogger({ level: "warn", name: "bench-ingest", destination: process.stderr });
   const pipeline = await connectPipeline({ natsUrl: o.natsUrl, topology, name: "bench-ingest" });
   const app = buildIngestApp({
     publisher: pipeline.publisher,

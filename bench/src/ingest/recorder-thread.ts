@@ -62,7 +62,7 @@ async function run(): Promise<void> {
     topology: input.topology,
     store: timedStore,
     deadLetters: pipeline.deadLetters,
-    logger: createLogger({ level: "silent", name: "bench-ingest-recorder" }),
+    logger: createLogger({ level: "warn", name: "bench-ingest-recorder", destination: process.stderr }),
     durableName: input.durableName,
   });
   port.once("message", () => {
