@@ -24,14 +24,20 @@ const TICKS_PER_SECOND = 100;
  * parentheses: fields are counted from the last ")".
  */
 export function statCpuMs(stat: string): number | null {
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   // After the name: state is field 3 of the line, so utime (14) .. cstime (17) are indexes 11..14 here.
-  const ticks = [11, 12, 13, 14].map((i) => Number(fields[i]));
-  if (ticks.some((t) => !Number.isFinite(t))) return null;
-  return (
-    ((ticks[0] as number) + (ticks[1] as number) + (ticks[2] as number) + (ticks[3] as number)) *
-    (1000 / TICKS_PER_SECOND)
-  );
+  return statTicksMs(stat, [11, 12, 13, 14]);
+}
+
+/** The sum of the given fields (indexes counted after the name) of a /proc stat line, in ms. */
+function statTicksMs(stat: string, indexes: readonly number[]): number | null {
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  let ticks = 0;
+  for (const i of indexes) {
+    const value = Number(fields[i]);
+    if (!Number.isFinite(value)) return null;
+    ticks += value;
+  }
+  return ticks * (1000 / TICKS_PER_SECOND);
 }
 
 /** The servers' CPU so far (sum over their processes); subtract two readings to get a phase's. */
@@ -80,10 +86,7 @@ export function cpuPerEventUs(
 
 /** utime + stime of one /proc stat line (a thread's own time, not its process's children's), in ms. */
 export function statOwnCpuMs(stat: string): number | null {
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticks = [11, 12].map((i) => Number(fields[i]));
-  if (ticks.some((t) => !Number.isFinite(t))) return null;
-  return ((ticks[0] as number) + (ticks[1] as number)) * (1000 / TICKS_PER_SECOND);
+  return statTicksMs(stat, [11, 12]);
 }
 
 /**
