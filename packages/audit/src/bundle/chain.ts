@@ -1,4 +1,4 @@
-import { canonicalBytes, chainHash, GENESIS_HASH } from "@icm/events";
+import { canonicalJson, chainHashOfText, GENESIS_HASH } from "@icm/events";
 import type { BundleChainHead, RecordedEventLike } from "./types.js";
 
 /**
@@ -20,9 +20,13 @@ export function chainedContent(event: RecordedEventLike) {
   };
 }
 
-/** SHA-256(prevHash ‖ canonical bytes of the chained content): the hash the store records for the event. */
+/**
+ * SHA-256(prevHash ‖ canonical bytes of the chained content): the hash the store records for the event.
+ * Hashed from the canonical text (chainHashOfText: the same bytes), not a TextEncoder copy of it plus a
+ * streaming Hash object: ~4 % of a verify's CPU went to those two.
+ */
 export function recordedEventHash(prevHash: string, event: RecordedEventLike): string {
-  return chainHash(prevHash, canonicalBytes(chainedContent(event)));
+  return chainHashOfText(prevHash, canonicalJson(chainedContent(event)));
 }
 
 export type ChainBreak = "hash_mismatch" | "prev_hash_mismatch" | "order_violation";

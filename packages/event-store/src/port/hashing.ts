@@ -1,11 +1,4 @@
-import {
-  canonicalBytes,
-  canonicalDigest,
-  canonicalJson,
-  chainHash,
-  chainHashOfText,
-  sha256Hex,
-} from "@icm/events";
+import { canonicalDigest, canonicalJson, chainHashOfText, sha256Hex } from "@icm/events";
 import type { EventToAppend } from "./types.js";
 
 /**
@@ -31,7 +24,8 @@ export function eventChainHash(
   streamPosition: number,
   event: EventToAppend,
 ): string {
-  return chainHash(prevHash, canonicalBytes(hashedContent(streamId, streamPosition, event)));
+  // The canonical text hashed as is: the same bytes as canonicalBytes, without the copy (chainHashOfText).
+  return chainHashOfText(prevHash, canonicalJson(hashedContent(streamId, streamPosition, event)));
 }
 
 /**

@@ -1,13 +1,19 @@
-import { canonicalJson } from "@icm/events";
+import { canonicalBytes, canonicalJson, chainHash } from "@icm/events";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { contentHash, contentHashFromText, eventChainHash, eventChainHashFromText } from "./hashing.js";
+import {
+  contentHash,
+  contentHashFromText,
+  eventChainHash,
+  eventChainHashFromText,
+  hashedContent,
+} from "./hashing.js";
 import type { EventToAppend, JsonObject } from "./types.js";
 
 const jsonValue = fc.letrec((tie) => ({
   value: fc.oneof(
     { depthSize: "small" },
-    fc.string(),
+    fc.string({ unit: "binary", maxLength: 20 }),
     fc.maxSafeInteger(),
     fc.boolean(),
     fc.constant(null),
@@ -42,6 +48,25 @@ describe("hashes from already-encoded text", () => {
           expect(
             eventChainHashFromText(prevHash, streamId, streamPosition, event, dataText, metadataText),
           ).toBe(eventChainHash(prevHash, streamId, streamPosition, event));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe("eventChainHash", () => {
+  it("law: is SHA-256 of the previous hash and the canonical UTF-8 bytes of the hashed content (200 runs, lone surrogates included)", () => {
+    fc.assert(
+      fc.property(
+        eventArb,
+        fc.string({ unit: "binary", maxLength: 20 }),
+        fc.integer({ min: 1, max: 1_000_000 }),
+        fc.stringMatching(/^[0-9a-f]{64}$/),
+        (event, streamId, streamPosition, prevHash) => {
+          expect(eventChainHash(prevHash, streamId, streamPosition, event)).toBe(
+            chainHash(prevHash, canonicalBytes(hashedContent(streamId, streamPosition, event))),
+          );
         },
       ),
       { numRuns: 200 },
