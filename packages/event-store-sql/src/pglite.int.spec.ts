@@ -8,8 +8,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createPgliteDriver } from "./executor/pglite.js";
 import type { SqlDriver } from "./executor/types.js";
 import { createPgliteEventStore } from "./pglite.js";
+import { quoteIdentifier } from "./schema/identifiers.js";
 import { sharedExecutorHarness, testClock } from "./testing/harness.js";
-import { expectBulkRoundTrip } from "./testing/scenarios.js";
+import { expectBulkRoundTrip, expectStoredTextsVerify } from "./testing/scenarios.js";
 
 // One PGlite for the contract suite, created lazily: the contract builds a harness while it is collected.
 let shared: Promise<SqlDriver> | undefined;
@@ -61,6 +62,22 @@ describe("PGlite event store", () => {
     const harness = await sharedExecutorHarness(driver, uniqueTestName("big"));
     try {
       await expectBulkRoundTrip(harness.store, 10_000);
+    } finally {
+      await harness.cleanup();
+    }
+  });
+
+  it("events carry the texts they were read from; the chain is checked over them, another form of the same content still verifies", async () => {
+    const driver = await sharedDriver();
+    const schema = uniqueTestName("texts");
+    const harness = await sharedExecutorHarness(driver, schema);
+    try {
+      await expectStoredTextsVerify(harness.store, async (globalPosition, text) => {
+        await driver.query(
+          `UPDATE ${quoteIdentifier(schema)}.${quoteIdentifier("events")} SET data = $2 WHERE global_position = $1::bigint`,
+          [String(globalPosition), text],
+        );
+      });
     } finally {
       await harness.cleanup();
     }

@@ -16,7 +16,7 @@ import { createSqlEventStore, type SqlEventStore } from "./store/sql-event-store
 import { delayedDriver } from "./testing/delayed-driver.js";
 import { testClock } from "./testing/harness.js";
 import { adminQuery, postgresHarness, terminateStoreBackends } from "./testing/postgres-harness.js";
-import { expectBulkRoundTrip } from "./testing/scenarios.js";
+import { expectBulkRoundTrip, expectStoredTextsVerify } from "./testing/scenarios.js";
 
 await describeWith(["postgres"], "PostgreSQL event store", () => {
   runEventStoreContract("PostgreSQL", () => postgresHarness(POSTGRES_URL, uniqueTestName("es")));
@@ -133,6 +133,22 @@ await describeWith(["postgres"], "PostgreSQL event store", () => {
     } finally {
       await store.close();
       await adminQuery(POSTGRES_URL, `DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
+    }
+  });
+
+  it("events carry the texts they were read from; the chain is checked over them, another form of the same content still verifies", async () => {
+    const schema = uniqueTestName("texts");
+    const harness = await postgresHarness(POSTGRES_URL, schema);
+    try {
+      await expectStoredTextsVerify(harness.store, async (globalPosition, text) => {
+        await adminQuery(
+          POSTGRES_URL,
+          `UPDATE ${quoteIdentifier(schema)}.${quoteIdentifier("events")} SET data = $2 WHERE global_position = $1::bigint`,
+          [String(globalPosition), text],
+        );
+      });
+    } finally {
+      await harness.cleanup();
     }
   });
 

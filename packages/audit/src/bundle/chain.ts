@@ -1,4 +1,4 @@
-import { canonicalJson, chainHashOfText, GENESIS_HASH } from "@icm/events";
+import { canonicalJson, chainHashOfText, GENESIS_HASH, recordedChainHash } from "@icm/events";
 import type { BundleChainHead, RecordedEventLike } from "./types.js";
 
 /**
@@ -86,7 +86,9 @@ export class ChainVerifier {
       };
       return false;
     }
-    const recomputed = recordedEventHash(event.prevHash, event);
+    // Over the stored texts when the store that read the event attached them: the same verdict as
+    // recordedEventHash for every link our stores write, without re-encoding data and metadata.
+    const recomputed = recordedChainHash(event.prevHash, event, event.hash);
     if (recomputed !== event.hash) {
       this.failure = { ...base, reason: "hash_mismatch", expected: recomputed, found: event.hash };
       return false;

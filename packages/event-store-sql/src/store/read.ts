@@ -9,7 +9,7 @@ import {
   type RecordedEvent,
 } from "@icm/event-store";
 import type { JsonObject } from "@icm/events";
-import { decodeCanonical, GENESIS_HASH } from "@icm/events";
+import { attachStoredTexts, decodeCanonical, GENESIS_HASH } from "@icm/events";
 import type { SqlQueryable } from "../executor/types.js";
 import type { StoreTables } from "../schema/identifiers.js";
 import { toSafeInteger } from "./validate.js";
@@ -67,6 +67,12 @@ export interface EventRow {
 }
 
 export function toRecordedEvent(row: EventRow): RecordedEvent {
+  // The texts data and metadata are parsed from ride along (not enumerable), so a verifier checks the
+  // chain over the stored bytes instead of re-encoding the objects (recordedChainHash).
+  return attachStoredTexts(toRecordedFields(row), row.data, row.metadata);
+}
+
+function toRecordedFields(row: EventRow): RecordedEvent {
   return {
     eventId: row.event_id,
     type: row.type,

@@ -1,5 +1,11 @@
-import { type EventStore, MAX_APPEND_BATCH, type RecordedEvent } from "@icm/event-store";
-import { readAllEvents, testEvents } from "@icm/event-store/contract";
+import {
+  type EventStore,
+  MAX_APPEND_BATCH,
+  NO_CONCURRENCY_CHECK,
+  type RecordedEvent,
+} from "@icm/event-store";
+import { readAllEvents, testEvent, testEvents } from "@icm/event-store/contract";
+import { canonicalJson, storedTextsOf } from "@icm/events";
 import { expect } from "vitest";
 
 /**
@@ -24,4 +30,46 @@ export async function expectBulkRoundTrip(store: EventStore, total: number): Pro
   expect(stream.currentRevision).toBe(total);
   expect(stream.events.map((e) => e.streamPosition)).toEqual(events.map((_, i) => i + 1));
   expect(await store.verifyChain()).toMatchObject({ ok: true, checked: total });
+}
+
+/**
+ * Events read from a SQL store carry the exact texts their data and metadata were parsed from (not
+ * enumerable), and verifyChain checks links over them: a row rewritten in another JSON form of the same
+ * content still verifies (the canonical re-encoding decides when the stored bytes do not match), a row
+ * rewritten with other content breaks at that row.
+ */
+export async function expectStoredTextsVerify(
+  store: EventStore,
+  rewriteDataText: (globalPosition: number, text: string) => Promise<void>,
+): Promise<void> {
+  await store.append(
+    "deal-1",
+    [
+      testEvent("t-1", { b: "x", a: 1 }),
+      testEvent("t-2", { n: 2 }, "ContractTested", { correlationId: "c" }),
+    ],
+    NO_CONCURRENCY_CHECK,
+  );
+  const [first, second] = await readAllEvents(store);
+  if (first === undefined || second === undefined) throw new Error("two events were appended");
+  expect(storedTextsOf(first)).toEqual({ data: '{"a":1,"b":"x"}', metadata: "{}" });
+  expect(storedTextsOf(second)).toEqual({ data: '{"n":2}', metadata: canonicalJson({ correlationId: "c" }) });
+  expect(JSON.parse(JSON.stringify(first))).toEqual(first);
+  expect(storedTextsOf({ ...first })).toBeUndefined();
+
+  await rewriteDataText(first.globalPosition, '{ "b": "x",  "a": 1 }');
+  const [reformatted] = await readAllEvents(store);
+  expect(reformatted?.data).toEqual(first.data);
+  expect(reformatted === undefined ? undefined : storedTextsOf(reformatted)?.data).toBe(
+    '{ "b": "x",  "a": 1 }',
+  );
+  expect(await store.verifyChain()).toMatchObject({ ok: true, checked: 2 });
+
+  await rewriteDataText(first.globalPosition, '{"a":2,"b":"x"}');
+  expect(await store.verifyChain()).toMatchObject({
+    ok: false,
+    position: first.globalPosition,
+    reason: "hash_mismatch",
+    found: first.hash,
+  });
 }

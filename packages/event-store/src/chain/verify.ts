@@ -1,5 +1,4 @@
-import { GENESIS_HASH } from "@icm/events";
-import { eventChainHash } from "../port/hashing.js";
+import { GENESIS_HASH, recordedChainHash } from "@icm/events";
 import type { ChainHead, ChainVerification, ReadAllOptions, ReadAllPage } from "../port/types.js";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../port/types.js";
 
@@ -68,7 +67,8 @@ export async function verifyChainFrom(
           found: event.prevHash,
         };
       }
-      const recomputed = eventChainHash(event.prevHash, event.streamId, event.streamPosition, event);
+      // Over the stored texts when the store attached them (recordedChainHash), else the canonical encoding.
+      const recomputed = recordedChainHash(event.prevHash, event, event.hash);
       if (recomputed !== event.hash) {
         return {
           ok: false,

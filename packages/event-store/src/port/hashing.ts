@@ -1,4 +1,4 @@
-import { canonicalDigest, canonicalJson, chainHashOfText, sha256Hex } from "@icm/events";
+import { canonicalDigest, canonicalJson, chainEntryText, chainHashOfText, sha256Hex } from "@icm/events";
 import type { EventToAppend } from "./types.js";
 
 /**
@@ -68,9 +68,18 @@ export function eventChainHashFromText(
   dataText: string,
   metadataText: string,
 ): string {
-  const text =
-    `{"data":${dataText},"eventId":${canonicalJson(event.eventId)},"metadata":${metadataText},` +
-    `"schemaVersion":${canonicalJson(event.schemaVersion)},"streamId":${canonicalJson(streamId)},` +
-    `"streamPosition":${canonicalJson(streamPosition)},"type":${canonicalJson(event.type)}}`;
-  return chainHashOfText(prevHash, text);
+  return chainHashOfText(
+    prevHash,
+    chainEntryText(
+      {
+        streamId,
+        streamPosition,
+        eventId: event.eventId,
+        type: event.type,
+        schemaVersion: event.schemaVersion,
+      },
+      dataText,
+      metadataText,
+    ),
+  );
 }

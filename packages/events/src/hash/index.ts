@@ -1,1 +1,2 @@
+export * from "./chain-link.js";
 export * from "./sha256.js";

@@ -9,6 +9,7 @@ import {
   closedHistory,
   invalidEventIsNamed,
   proofChecksOffline,
+  reformattedEventReproduces,
   tamperIsNamed,
   verifyReproduces,
 } from "./audit-scenarios.js";
@@ -34,6 +35,8 @@ describe("verify", () => {
   it("an event edited in SQL fails verification and names the position", () => tamperIsNamed(store));
   it("an event edited into an invalid one is named, page by page as event by event", () =>
     invalidEventIsNamed(store));
+  it("a stored event rewritten in another JSON form of the same content still reproduces", () =>
+    reformattedEventReproduces(store));
   it("needs a closed period", async () => {
     const ws = await IcmWorkspace.open({ store });
     await expect(ws.verify("2026-Q1")).rejects.toBeInstanceOf(NotFoundError);

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, it } from "vitest";
 import {
   invalidEventIsNamed,
   proofChecksOffline,
+  reformattedEventReproduces,
   tamperIsNamed,
   verifyReproduces,
 } from "./audit-scenarios.js";
@@ -27,5 +28,7 @@ await describeWith(["postgres"], "audit replay on PostgreSQL", () => {
   it("editing a stored event makes verify fail and name the position", () => tamperIsNamed(store));
   it("editing a stored event into an invalid one is named, page by page as event by event", () =>
     invalidEventIsNamed(store));
+  it("a stored event rewritten in another JSON form of the same content still reproduces", () =>
+    reformattedEventReproduces(store));
   it("a Merkle proof checks offline", () => proofChecksOffline(store));
 });

@@ -1,8 +1,9 @@
 import { decodeProof, encodeProof, verifyInclusion } from "@icm/audit";
 import type { SqlEventStore } from "@icm/event-store-sql";
+import { canonicalJson } from "@icm/events";
 import { expect } from "vitest";
 import { deal, ev, section8History } from "../testing/history.js";
-import { editStoredEvent, positionOfEvent } from "../testing/tamper.js";
+import { editStoredEvent, positionOfEvent, rewriteStoredDataText } from "../testing/tamper.js";
 import { IcmWorkspace } from "../workspace/index.js";
 import { CloseReplay, replayClose } from "./replay.js";
 
@@ -69,6 +70,27 @@ export async function tamperIsNamed(store: SqlEventStore): Promise<void> {
   );
   expect(stored.divergence?.repId).toBe("ana");
   expect(stored.divergence?.line).toBe("payable");
+}
+
+/**
+ * The chain is checked over the stored texts when they match, and by re-encoding the parsed content when
+ * they do not: a stored event rewritten in another JSON form of the same content (keys reordered, spaces)
+ * still reproduces, from the workspace and from the store alone.
+ */
+export async function reformattedEventReproduces(store: SqlEventStore): Promise<void> {
+  const ws = await closedHistory(store);
+  const position = await positionOfEvent(store, "deal-D2");
+  const { events } = await store.readAll({ after: position - 1, limit: 1 });
+  const stored = events[0];
+  if (stored === undefined) throw new Error(`no event at ${position}`);
+  const keys = Object.keys(stored.data).reverse();
+  const reformatted = `{ ${keys.map((k) => `${JSON.stringify(k)} : ${JSON.stringify(stored.data[k])}`).join(" ,\n ")} }`;
+  expect(reformatted).not.toBe(canonicalJson(stored.data));
+  await rewriteStoredDataText(store, position, reformatted);
+  expect(JSON.parse(reformatted)).toEqual(stored.data);
+  expect((await ws.verify("2026-Q1")).status).toBe("reproduced");
+  expect((await IcmWorkspace.verifyStored(store, "2026-Q1")).status).toBe("reproduced");
+  expect(await store.verifyChain()).toMatchObject({ ok: true });
 }
 
 /**

@@ -24,6 +24,23 @@ export async function editStoredEvent(
   ]);
 }
 
+/**
+ * Replaces a stored event's data text as is (no canonical encoding): e.g. the same content in another JSON
+ * form, as a migration or a DBA's export and re-import could leave it. Tests only.
+ */
+export async function rewriteStoredDataText(
+  store: SqlEventStore,
+  globalPosition: number,
+  text: string,
+): Promise<void> {
+  const table = `${quoteIdentifier(store.schema)}.${quoteIdentifier("events")}`;
+  const rows = await store.executor.query(
+    `UPDATE ${table} SET data = $2 WHERE global_position = $1::bigint RETURNING global_position`,
+    [String(globalPosition), text],
+  );
+  if (rows.length !== 1) throw new RangeError(`no event at position ${globalPosition}`);
+}
+
 /** The global position of a stored event by id. */
 export async function positionOfEvent(store: SqlEventStore, eventId: string): Promise<number> {
   const table = `${quoteIdentifier(store.schema)}.${quoteIdentifier("events")}`;
