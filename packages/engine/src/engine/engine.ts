@@ -135,12 +135,19 @@ interface Touch extends LateFact {
 /**
  * The events that affected one rep, as parallel arrays in log order: one Touch object per (event, rep) was
  * ~280 bytes, and every deal touches its reps and their managers' chain (millions at full size).
- * A touch's quota periods are kept as the id itself when there is one (the usual case).
+ * A touch's quota periods are kept as the id itself when there is one (the usual case). Its event id is
+ * not kept per touch but once per event (Engine.touchingEvents): ~5 touches per deal event at the
+ * default benchmark size.
  */
 interface RepTouches {
   readonly positions: number[];
-  readonly eventIds: string[];
   readonly quotaPeriods: (string | readonly string[])[];
+}
+
+/** Every applied event that touched at least one rep, as parallel arrays ascending by position. */
+interface TouchingEvents {
+  readonly positions: number[];
+  readonly eventIds: string[];
 }
 
 /** The rep's latest (position "L") ledger and stage-1 earnings per quota period (valid for a revision). */
@@ -167,6 +174,7 @@ export class Engine {
   readonly facts = new Facts();
   private readonly recorded: RecordedDomainEvent[] = [];
   private readonly touches = new Map<string, RepTouches>();
+  private readonly touchingEvents: TouchingEvents = { positions: [], eventIds: [] };
   private readonly quotaPeriodIds = new SharedValues<string>(MAX_INTERNED_QUOTA_PERIODS);
   /** Touch lists of several quota periods, shared by content (a few distinct lists, hundreds of thousands of touches). */
   private readonly quotaPeriodLists = new SharedValues<readonly string[]>(MAX_INTERNED_QUOTA_PERIODS);
@@ -247,15 +255,19 @@ export class Engine {
     // Nothing cached yet (a replay, a verify, a workspace opening): no cache entry to drop per touch. Two
     // lookups in maps of every rep per (event, rep) pair, ~7 million pairs at the default benchmark size.
     const dropCached = this.latestStatements.size > 0 || this.latest.size > 0;
+    const affected = this.facts.affectedByRep(recorded);
+    if (affected.size > 0) {
+      this.touchingEvents.positions.push(recorded.globalPosition);
+      this.touchingEvents.eventIds.push(recorded.event.eventId);
+    }
     // Per rep, independent of the order of reps: each rep's touches are its own, in log order.
-    for (const [repId, quotaPeriods] of this.facts.affectedByRep(recorded)) {
+    for (const [repId, quotaPeriods] of affected) {
       let touches = this.touches.get(repId);
       if (touches === undefined) {
-        touches = { positions: [], eventIds: [], quotaPeriods: [] };
+        touches = { positions: [], quotaPeriods: [] };
         this.touches.set(repId, touches);
       }
       touches.positions.push(recorded.globalPosition);
-      touches.eventIds.push(recorded.event.eventId);
       touches.quotaPeriods.push(
         quotaPeriods.length === 1
           ? this.internQuotaPeriod(quotaPeriods[0] as string)
@@ -594,12 +606,21 @@ export class Engine {
       if (position > through) break;
       const quotaPeriods = touches.quotaPeriods[i] as string | readonly string[];
       out.push({
-        eventId: touches.eventIds[i] as string,
+        eventId: this.touchingEventId(position),
         position,
         quotaPeriods: typeof quotaPeriods === "string" ? [quotaPeriods] : quotaPeriods,
       });
     }
     return out;
+  }
+
+  /** The id of the applied event at a position some rep's touches name (it is always there). */
+  private touchingEventId(position: number): string {
+    const { positions, eventIds } = this.touchingEvents;
+    const index = firstAbove(positions, position - 1, (p) => p);
+    if (positions[index] !== position)
+      throw new Error(`engine invariant: no touching event at position ${position}`);
+    return eventIds[index] as string;
   }
 
   /** The rep's latest ledger and earnings, marked as most recently used (created, evicting the oldest, if absent). */
