@@ -1,24 +1,15 @@
-import { canonicalJson, chainHashOfText, GENESIS_HASH, recordedChainHash } from "@icm/events";
+import { canonicalJson, chainedContent, chainHashOfText, GENESIS_HASH, recordedChainHash } from "@icm/events";
 import type { BundleChainHead, RecordedEventLike } from "./types.js";
 
 /**
  * The event chain recomputed WITHOUT @icm/event-store, so that an auditor's tool depends on the event model
- * only. It must cover exactly the fields of `hashedContent` in packages/event-store/src/port/hashing.ts
- * (a unit test pins the two together): stream id and position, event id, type, schema version, data and
- * metadata. Global position and recordedAt are not covered (some backends assign the global position
- * after the write); order is still covered because every link includes the previous hash.
+ * only. `chainedContent` (@icm/events) must cover exactly the fields of `hashedContent` in
+ * packages/event-store/src/port/hashing.ts (a unit test pins the two together): stream id and position,
+ * event id, type, schema version, data and metadata. Global position and recordedAt are not covered (some
+ * backends assign the global position after the write); order is still covered because every link includes
+ * the previous hash.
  */
-export function chainedContent(event: RecordedEventLike) {
-  return {
-    streamId: event.streamId,
-    streamPosition: event.streamPosition,
-    eventId: event.eventId,
-    type: event.type,
-    schemaVersion: event.schemaVersion,
-    data: event.data,
-    metadata: event.metadata,
-  };
-}
+export { chainedContent };
 
 /**
  * SHA-256(prevHash ‖ canonical bytes of the chained content): the hash the store records for the event.

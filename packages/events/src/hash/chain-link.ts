@@ -55,9 +55,9 @@ export function chainEntryText(
   );
 }
 
-/** canonicalJson of exactly the fields a chain link covers (never any other field the event carries). */
-function chainedContentText(event: ChainedEvent): string {
-  return canonicalJson({
+/** Exactly the fields a chain link covers, and no other field the event carries. */
+export function chainedContent(event: ChainedEvent): ChainedEvent {
+  return {
     streamId: event.streamId,
     streamPosition: event.streamPosition,
     eventId: event.eventId,
@@ -65,7 +65,11 @@ function chainedContentText(event: ChainedEvent): string {
     schemaVersion: event.schemaVersion,
     data: event.data,
     metadata: event.metadata,
-  });
+  };
+}
+
+function chainedContentText(event: ChainedEvent): string {
+  return canonicalJson(chainedContent(event));
 }
 
 /**

@@ -44,6 +44,16 @@ function definition(prevHash: string, e: ChainedEvent): string {
   );
 }
 
+const dealEvent: ChainedEvent = {
+  streamId: "deal-1",
+  streamPosition: 1,
+  eventId: "e-1",
+  type: "DealClosed",
+  schemaVersion: 1,
+  data: {},
+  metadata: {},
+};
+
 const prevHash = fc.stringMatching(/^[0-9a-f]{64}$/);
 
 describe("chain links", () => {
@@ -75,15 +85,7 @@ describe("chain links", () => {
   });
 
   it("a stored text of the same content in another form (order, spacing) still gives the canonical link", () => {
-    const e: ChainedEvent = {
-      streamId: "deal-1",
-      streamPosition: 1,
-      eventId: "e-1",
-      type: "DealClosed",
-      schemaVersion: 1,
-      data: { amount: "10.00", currency: "EUR" },
-      metadata: {},
-    };
+    const e: ChainedEvent = { ...dealEvent, data: { amount: "10.00", currency: "EUR" } };
     const expected = definition(GENESIS_HASH, e);
     const reformatted = attachStoredTexts({ ...e }, '{ "currency": "EUR", "amount": "10.00" }', "{ }");
     expect(recordedChainHash(GENESIS_HASH, reformatted, expected)).toBe(expected);
@@ -92,15 +94,7 @@ describe("chain links", () => {
   it("with stored texts, the link is checked over those bytes: what the store read is what was hashed", () => {
     // The texts are the store's promise that the objects are their parse; here they disagree on purpose,
     // to show which one a matching link is computed from.
-    const e: ChainedEvent = {
-      streamId: "deal-1",
-      streamPosition: 1,
-      eventId: "e-1",
-      type: "DealClosed",
-      schemaVersion: 1,
-      data: { amount: "10.00" },
-      metadata: {},
-    };
+    const e: ChainedEvent = { ...dealEvent, data: { amount: "10.00" } };
     const overText = chainHashOfText(GENESIS_HASH, chainEntryText(e, '{"amount":"99.00"}', "{}"));
     const withText = attachStoredTexts({ ...e }, '{"amount":"99.00"}', "{}");
     expect(recordedChainHash(GENESIS_HASH, withText, overText)).toBe(overText);
