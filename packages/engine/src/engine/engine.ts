@@ -53,6 +53,17 @@ export interface EngineOptions {
    * see `whatIf`). True is the reference the what-if law compares with.
    */
   readonly whatIfEveryEvent?: boolean;
+  /**
+   * Record which events touched each rep only for events at positions after this one (default -1: every
+   * event). Those touches are what a statement's late facts (the events after a close that explain its
+   * prior-period adjustments) are read from, and what lets a past position reuse the latest ledger. An
+   * auditor's replay passes Number.MAX_SAFE_INTEGER: applying a close lowers the bound to the close's
+   * `throughPosition` when nothing after that position was applied yet, and a replay that reads ahead calls
+   * `recordLateFactsAfter` before applying the events a close was not computed through. At the default
+   * benchmark size, working out every event's touches is half of applying the log. Statements never depend
+   * on the bound; asking for late facts the engine did not record is an invariant error, never a silent gap.
+   */
+  readonly lateFactsAfter?: number;
 }
 
 export interface AsOfOptions {
@@ -193,9 +204,17 @@ export class Engine {
   private readonly keepLog: boolean;
   private readonly ledgerHorizons: boolean;
   private readonly whatIfEveryEvent: boolean;
+  /** Touches are recorded for events at positions after this one (see EngineOptions.lateFactsAfter). */
+  private lateFactsAfter: number;
+  /** The last position applied without recording its touches (-1: none). */
+  private lastUntouchedPosition = -1;
 
   constructor(options: EngineOptions = {}) {
     this.keepLog = options.keepLog ?? true;
+    const lateFactsAfter = options.lateFactsAfter ?? -1;
+    if (!Number.isSafeInteger(lateFactsAfter) || lateFactsAfter < -1)
+      throw new RangeError(`lateFactsAfter must be a whole number ≥ -1, got ${lateFactsAfter}`);
+    this.lateFactsAfter = lateFactsAfter;
     this.ledgerHorizons = options.ledgerHorizons ?? true;
     this.whatIfEveryEvent = options.whatIfEveryEvent ?? false;
     const size = options.latestRepCacheSize ?? MAX_LATEST_LEDGER_REPS;
@@ -245,7 +264,13 @@ export class Engine {
     const type = recorded.event.type;
     // A close changes which statements are frozen, never a rep's ledger; calendar and plan changes can
     // change every ledger.
-    if (type === "PeriodClosed") this.latestStatements.clear();
+    if (recorded.event.type === "PeriodClosed") {
+      this.latestStatements.clear();
+      // Its statements' late facts start after its throughPosition. An engine that skipped touches so far
+      // records them from there when nothing after it was applied yet (a close usually follows the position
+      // it was computed through); otherwise asking for them is an invariant error (see touchesBetween).
+      this.recordLateFactsAfter(recorded.event.data.throughPosition);
+    }
     if (type === "CalendarConfigured" || type === "PlanVersionPublished") {
       this.lastCompanyWidePosition = recorded.globalPosition;
       this.latestStatements.clear();
@@ -255,7 +280,16 @@ export class Engine {
     // Nothing cached yet (a replay, a verify, a workspace opening): no cache entry to drop per touch. Two
     // lookups in maps of every rep per (event, rep) pair, ~7 million pairs at the default benchmark size.
     const dropCached = this.latestStatements.size > 0 || this.latest.size > 0;
+    const recordTouches = recorded.globalPosition > this.lateFactsAfter;
+    // Neither a touch to record nor a cache entry to drop: the question is not worth asking (it builds every
+    // touched rep's activity summary and looks up the plan of each manager above them).
+    if (!recordTouches) this.lastUntouchedPosition = recorded.globalPosition;
+    if (!recordTouches && !dropCached) return;
     const affected = this.facts.affectedByRep(recorded);
+    if (!recordTouches) {
+      for (const repId of affected.keys()) this.dropCachedOf(repId);
+      return;
+    }
     if (affected.size > 0) {
       this.touchingEvents.positions.push(recorded.globalPosition);
       this.touchingEvents.eventIds.push(recorded.event.eventId);
@@ -273,11 +307,29 @@ export class Engine {
           ? this.internQuotaPeriod(quotaPeriods[0] as string)
           : this.internQuotaPeriods(quotaPeriods),
       );
-      if (!dropCached) continue;
-      this.latestStatements.delete(repId);
-      const cached = this.latest.get(repId);
-      if (cached !== undefined) cached.ledger = undefined;
+      if (dropCached) this.dropCachedOf(repId);
     }
+  }
+
+  /**
+   * From now on, record touches for events at positions after `position` too (the bound only goes down). A
+   * replay calls it when it meets a close, before applying the events after the close's `throughPosition`.
+   * False when some of those events were already applied without their touches: this engine cannot answer
+   * that close's late facts, and the caller must replay into an engine with a lower bound.
+   */
+  recordLateFactsAfter(position: number): boolean {
+    if (!Number.isSafeInteger(position) || position < -1)
+      throw new RangeError(`recordLateFactsAfter needs a whole number ≥ -1, got ${position}`);
+    if (position >= this.lateFactsAfter) return true;
+    if (this.lastUntouchedPosition > position) return false;
+    this.lateFactsAfter = position;
+    return true;
+  }
+
+  private dropCachedOf(repId: string): void {
+    this.latestStatements.delete(repId);
+    const cached = this.latest.get(repId);
+    if (cached !== undefined) cached.ledger = undefined;
   }
 
   applyAll(events: Iterable<RecordedDomainEvent>): void {
@@ -597,6 +649,11 @@ export class Engine {
 
   /** Facts that affected the rep at positions in (after, through], in log order. */
   private touchesBetween(repId: string, after: number, through: number): Touch[] {
+    // Touches at or before the bound were never recorded: an answer from here would silently leave facts out.
+    if (after < this.lateFactsAfter)
+      throw new Error(
+        `engine invariant: late facts after position ${after} asked of an engine that records them only after ${this.lateFactsAfter}`,
+      );
     const touches = this.touches.get(repId);
     if (touches === undefined) return [];
     const out: Touch[] = [];
@@ -670,8 +727,10 @@ export class Engine {
   private ledgerAt(repId: string, key: PositionKey, horizon?: string): RepLedger {
     // Nothing recorded after `key` touched this rep: its ledger as of `key` is its latest ledger. This is
     // what makes freezing a close cheap (the close is usually computed through the position just before it).
+    // Only past the late-facts bound are all touches recorded, so only there does "no touch" mean none.
     if (
       key !== "L" &&
+      key >= this.lateFactsAfter &&
       key >= this.lastCompanyWidePosition &&
       key >= (this.touches.get(repId)?.positions.at(-1) ?? -1)
     ) {

@@ -414,6 +414,51 @@ describe("currency", () => {
     expect(() => new Engine({ latestRepCacheSize: 0 })).toThrow(RangeError);
   });
 
+  it("an engine that records late facts only after a bound answers the same, and refuses late facts it did not record", () => {
+    const s = team();
+    const close = s.close("2026-01");
+    s.deal("D3", "20000.00", "2026-01-25", [{ repId: "ana", share: "1" }]);
+    s.deal("D4", "60000.00", "2026-02-03", [{ repId: "bo", share: "1" }]);
+    // D3 recorded between the position the close was computed through and the close itself (another
+    // writer appended while the close was being computed): a late fact inside the close's gap.
+    const through = close.globalPosition - 1;
+    const d3 = s.log[close.globalPosition] as (typeof s.log)[number];
+    const reordered = [...s.log.slice(0, through), d3, close, ...s.log.slice(close.globalPosition + 1)];
+    const log = reordered.map((r, i) => ({ globalPosition: i + 1, event: r.event }));
+    const statements = (engine: Engine) =>
+      ["ana", "bo"].flatMap((rep) =>
+        ["2026-01", "2026-02", "2026-03"].map((period) => statementDigest(engine.statement(rep, period))),
+      );
+    const reference = new Engine();
+    reference.applyAll(log);
+    const ppa = reference
+      .statement("ana", "2026-02")
+      .entries.filter((e) => e.kind === "prior_period_adjustment");
+    expect(ppa.map((e) => e.trace.sourceEventIds.includes(d3.event.eventId))).toContain(true);
+
+    const bounded = new Engine({ lateFactsAfter: through });
+    bounded.applyAll(log);
+    expect(statements(bounded)).toEqual(statements(reference));
+
+    // Told nothing, it applied D3 without its touches before meeting the close: it says so, and refuses.
+    const unbounded = new Engine({ lateFactsAfter: Number.MAX_SAFE_INTEGER });
+    unbounded.applyAll(log);
+    expect(unbounded.recordLateFactsAfter(through)).toBe(false);
+    expect(() => unbounded.statement("ana", "2026-02")).toThrow(
+      `engine invariant: late facts after position ${through} asked of an engine that records them only after ${Number.MAX_SAFE_INTEGER}`,
+    );
+    // The same log without the gap: the close lowers the bound itself.
+    const plain = new Engine({ lateFactsAfter: Number.MAX_SAFE_INTEGER });
+    plain.applyAll(s.log);
+    const expected = new Engine();
+    expected.applyAll(s.log);
+    expect(statements(plain)).toEqual(statements(expected));
+
+    expect(() => new Engine({ lateFactsAfter: -2 })).toThrow(RangeError);
+    expect(() => new Engine({ lateFactsAfter: 1.5 })).toThrow(RangeError);
+    expect(() => plain.recordLateFactsAfter(Number.NaN)).toThrow(RangeError);
+  });
+
   it("a pass over more reps than the cache holds keeps what was cached and drops what only the pass computed", () => {
     const s = new Scenario();
     s.plan("rep", planDefinition([section8Table("marginal")]));

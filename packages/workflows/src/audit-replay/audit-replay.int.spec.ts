@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { SharedPglite } from "../testing/pglite.js";
 import { IcmWorkspace, NotFoundError } from "../workspace/index.js";
 import {
+  closeAfterConcurrentWriteReproduces,
   closedHistory,
   invalidEventIsNamed,
   proofChecksOffline,
@@ -37,6 +38,8 @@ describe("verify", () => {
     invalidEventIsNamed(store));
   it("a stored event rewritten in another JSON form of the same content still reproduces", () =>
     reformattedEventReproduces(store));
+  it("a close recorded after another writer appended past its position reproduces", () =>
+    closeAfterConcurrentWriteReproduces(store));
   it("needs a closed period", async () => {
     const ws = await IcmWorkspace.open({ store });
     await expect(ws.verify("2026-Q1")).rejects.toBeInstanceOf(NotFoundError);

@@ -2,6 +2,7 @@ import { createPostgresEventStore, type SqlEventStore } from "@icm/event-store-s
 import { describeWith, POSTGRES_URL, uniqueTestName } from "@icm/testing";
 import { afterEach, beforeEach, it } from "vitest";
 import {
+  closeAfterConcurrentWriteReproduces,
   invalidEventIsNamed,
   proofChecksOffline,
   reformattedEventReproduces,
@@ -30,5 +31,7 @@ await describeWith(["postgres"], "audit replay on PostgreSQL", () => {
     invalidEventIsNamed(store));
   it("a stored event rewritten in another JSON form of the same content still reproduces", () =>
     reformattedEventReproduces(store));
+  it("a close recorded after another writer appended past its position reproduces", () =>
+    closeAfterConcurrentWriteReproduces(store));
   it("a Merkle proof checks offline", () => proofChecksOffline(store));
 });

@@ -4,8 +4,8 @@ import { canonicalJson } from "@icm/events";
 import { expect } from "vitest";
 import { deal, ev, section8History } from "../testing/history.js";
 import { editStoredEvent, positionOfEvent, rewriteStoredDataText } from "../testing/tamper.js";
-import { IcmWorkspace } from "../workspace/index.js";
-import { CloseReplay, replayClose } from "./replay.js";
+import { IcmWorkspace, verifyStoredClose } from "../workspace/index.js";
+import { CloseReplay, LateFactsMissedError, replayClose } from "./replay.js";
 
 // The audit scenarios, written once and run on PGlite and on PostgreSQL.
 
@@ -146,4 +146,66 @@ export async function proofChecksOffline(store: SqlEventStore): Promise<void> {
   await expect(IcmWorkspace.proofStored(store, "2027-Q1", "ana")).rejects.toThrow(
     "period 2027-Q1 is not closed",
   );
+}
+
+/**
+ * Another writer appends a deal dated in Q1 while Q1's close is being recorded: the close was computed
+ * through the position before that deal, so the deal is a late fact of Q1 that Q2's statement explains its
+ * prior-period adjustment with. Verify holds events back, so it still records that deal's touches; with no
+ * lookahead at all it reads the log a second time, recording every event's touches; both reproduce.
+ */
+export async function closeAfterConcurrentWriteReproduces(store: SqlEventStore): Promise<void> {
+  const other = await IcmWorkspace.open({ store });
+  let written = false;
+  // The store as the closing workspace sees it: the other writer's append lands just before the close's.
+  const racing = new Proxy(store, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target);
+      if (property !== "append" || typeof value !== "function")
+        return typeof value === "function" ? value.bind(target) : value;
+      return async (...args: Parameters<SqlEventStore["append"]>) => {
+        if (args[0] === "close-2026-Q1" && !written) {
+          written = true;
+          await other.record([deal("D9", "25000.00", "2026-03-25")]);
+        }
+        return target.append(...args);
+      };
+    },
+  });
+  const ws = await IcmWorkspace.open({ store: racing });
+  await ws.record(section8History("recompute"));
+  await ws.close("2026-Q1", { actor: "fin@example.com" });
+  await ws.record([deal("D6", "40000.00", "2026-05-05")]);
+  await ws.close("2026-Q2", { actor: "fin@example.com" });
+  const q1 = ws.closeOf("2026-Q1");
+  const q2 = ws.closeOf("2026-Q2");
+  if (q1 === undefined || q2 === undefined) throw new Error("both quarters are closed above");
+  const d9 = await positionOfEvent(store, "deal-D9");
+  // The gap this is about: the deal sits between Q1's throughPosition and Q1's close.
+  expect([q1.close.throughPosition < d9, d9 < q1.position]).toEqual([true, true]);
+  const ppa = ws.statement("ana", "2026-Q2").entries.filter((e) => e.kind === "prior_period_adjustment");
+  expect(ppa.some((e) => e.trace.sourceEventIds.includes("deal-D9"))).toBe(true);
+
+  const report = await IcmWorkspace.verifyStored(store, "2026-Q2");
+  expect(report.findings).toEqual([]);
+  expect(report.status).toBe("reproduced");
+  // No lookahead: the replay meets Q1's close after applying the deal, so it reads the log again.
+  expect(
+    await verifyStoredClose(
+      store,
+      { eventId: q2.eventId, position: q2.position, data: q2.close },
+      { lookaheadEvents: 0 },
+    ),
+  ).toEqual(report);
+  const input = { close: q2.close, closeEventId: q2.eventId, closePosition: q2.position };
+  const { events } = await store.readAll({ after: 0, limit: 1_000 });
+  expect(replayClose({ ...input, events, lookaheadEvents: 0 })).toEqual(report);
+  expect(replayClose({ ...input, events, everyLateFact: true })).toEqual(report);
+  const once = new CloseReplay({ ...input, lookaheadEvents: 0 });
+  once.pushPage(events.filter((e) => e.globalPosition <= q2.close.throughPosition));
+  expect(() => once.finish()).toThrow(LateFactsMissedError);
+  // One event of lookahead is enough here: the deal is the only event in the gap.
+  const held = new CloseReplay({ ...input, lookaheadEvents: 1 });
+  held.pushPage(events.filter((e) => e.globalPosition <= q2.close.throughPosition));
+  expect(held.finish()).toEqual(report);
 }

@@ -25,7 +25,7 @@ import {
 } from "@icm/event-store";
 import { type DomainEvent, EventValidationError, type JsonObject, streamIdFor } from "@icm/events";
 import { verifyBundleFile, writeBundle } from "../audit-replay/bundle.js";
-import { CloseReplay, type VerifyReport } from "../audit-replay/replay.js";
+import { CloseReplay, LateFactsMissedError, type VerifyReport } from "../audit-replay/replay.js";
 import {
   type CloseBy,
   type CloseLines,
@@ -66,7 +66,7 @@ const closeStreamId = (period: string): string => `close-${period}`;
 /** A close stream holds one event; a few more are read in case something else was appended to it. */
 const MAX_CLOSE_STREAM_EVENTS = 16;
 
-interface StoredClose {
+export interface StoredClose {
   readonly eventId: string;
   readonly position: number;
   readonly data: PeriodClosedData;
@@ -370,12 +370,14 @@ export class IcmWorkspace {
    */
   async verify(period: string): Promise<VerifyReport> {
     const close = this.requireClose(period);
-    return verifyStoredClose(this.store, close, (repId) => {
-      try {
-        return this.engine.statement(repId, period, { throughPosition: close.data.throughPosition });
-      } catch {
-        return undefined;
-      }
+    return verifyStoredClose(this.store, close, {
+      reference: (repId) => {
+        try {
+          return this.engine.statement(repId, period, { throughPosition: close.data.throughPosition });
+        } catch {
+          return undefined;
+        }
+      },
     });
   }
 
@@ -578,19 +580,33 @@ async function writeStoredBundle(
  * a fresh engine, and every event's hash link is checked, the later ones too, which is the walk
  * `store.verifyChain()` would do with a second read of the log.
  */
-async function verifyStoredClose(
+export async function verifyStoredClose(
   store: EventStore,
   close: StoredClose,
-  reference?: (repId: string) => Statement | undefined,
+  options: {
+    readonly reference?: (repId: string) => Statement | undefined;
+    /** See ReplayInput.lookaheadEvents (tests make it small to exercise the second read). */
+    readonly lookaheadEvents?: number;
+  } = {},
 ): Promise<VerifyReport> {
-  const replay = new CloseReplay({
+  const input = {
     close: close.data,
     closeEventId: close.eventId,
     closePosition: close.position,
-    ...(reference === undefined ? {} : { reference }),
+    ...(options.reference === undefined ? {} : { reference: options.reference }),
+    ...(options.lookaheadEvents === undefined ? {} : { lookaheadEvents: options.lookaheadEvents }),
+  };
+  const run = async (everyLateFact: boolean) => {
+    const replay = new CloseReplay({ ...input, everyLateFact });
+    await readLogPages(store, { after: 0 }, (page) => replay.pushPage(page));
+    return { replay, report: replay.finish() };
+  };
+  // An earlier close recorded long after the position it was computed through: read the log once more,
+  // recording every event's touches (see LATE_FACTS_LOOKAHEAD_EVENTS).
+  const { replay, report } = await run(false).catch((error: unknown) => {
+    if (error instanceof LateFactsMissedError) return run(true);
+    throw error;
   });
-  await readLogPages(store, { after: 0 }, (page) => replay.pushPage(page));
-  const report = replay.finish();
   const chain = replay.chainAfterClose();
   if (chain.ok) return report;
   if (report.findings.some((f) => f.check === "chain" && f.position === chain.position)) return report;
