@@ -640,21 +640,24 @@ const mutation = fc.record({
 });
 
 function applyMutation(plan: Json, m: { target: number; action: string; value: unknown; key: string }): Json {
+  // A copy per use: fc.constantFrom hands out the same [] and {} every time, so two mutations could put an
+  // object inside itself (a cycle: pathsOf then overflowed the stack, about once in 20,000 runs).
+  const value = structuredClone(m.value);
   const paths = pathsOf(plan);
   const path = paths[m.target % paths.length] ?? [];
-  if (path.length === 0) return m.action === "replace" ? m.value : plan;
+  if (path.length === 0) return m.action === "replace" ? value : plan;
   const parentPath = path.slice(0, -1);
   const last = path[path.length - 1] as string | number;
   let parent: Json = plan;
   for (const key of parentPath) parent = parent[key];
-  if (m.action === "replace") parent[last] = m.value;
+  if (m.action === "replace") parent[last] = value;
   else if (m.action === "delete") {
     if (Array.isArray(parent)) parent.splice(last as number, 1);
     else delete parent[last];
   } else if (m.action === "duplicate" && Array.isArray(parent))
     parent.push(structuredClone(parent[last as number]));
   else if (typeof parent[last] === "object" && parent[last] !== null && !Array.isArray(parent[last]))
-    parent[last][m.key] = m.value;
+    parent[last][m.key] = value;
   return plan;
 }
 
