@@ -281,9 +281,9 @@ export class Engine {
     // lookups in maps of every rep per (event, rep) pair, ~7 million pairs at the default benchmark size.
     const dropCached = this.latestStatements.size > 0 || this.latest.size > 0;
     const recordTouches = recorded.globalPosition > this.lateFactsAfter;
+    if (!recordTouches) this.lastUntouchedPosition = recorded.globalPosition;
     // Neither a touch to record nor a cache entry to drop: the question is not worth asking (it builds every
     // touched rep's activity summary and looks up the plan of each manager above them).
-    if (!recordTouches) this.lastUntouchedPosition = recorded.globalPosition;
     if (!recordTouches && !dropCached) return;
     const affected = this.facts.affectedByRep(recorded);
     if (!recordTouches) {
