@@ -201,9 +201,11 @@ export async function closeAfterConcurrentWriteReproduces(store: SqlEventStore):
   const { events } = await store.readAll({ after: 0, limit: 1_000 });
   expect(replayClose({ ...input, events, lookaheadEvents: 0 })).toEqual(report);
   expect(replayClose({ ...input, events, everyLateFact: true })).toEqual(report);
+  // Told as soon as it meets Q1's close, not after replaying the rest of the log.
   const once = new CloseReplay({ ...input, lookaheadEvents: 0 });
-  once.pushPage(events.filter((e) => e.globalPosition <= q2.close.throughPosition));
-  expect(() => once.finish()).toThrow(LateFactsMissedError);
+  expect(() => once.pushPage(events.filter((e) => e.globalPosition <= q2.close.throughPosition))).toThrow(
+    LateFactsMissedError,
+  );
   // One event of lookahead is enough here: the deal is the only event in the gap.
   const held = new CloseReplay({ ...input, lookaheadEvents: 1 });
   held.pushPage(events.filter((e) => e.globalPosition <= q2.close.throughPosition));

@@ -99,7 +99,8 @@ const MAX_LOOKAHEAD_EVENTS = 1_000_000;
 
 /**
  * A replay applied events after an earlier close's throughPosition before it met that close, without their
- * touches: its statements' late facts cannot be answered. Replay again with `everyLateFact`.
+ * touches: its statements' late facts cannot be answered. Thrown when the replay meets that close (by
+ * push / pushPage); replay again with `everyLateFact`.
  */
 export class LateFactsMissedError extends Error {
   constructor(
@@ -173,7 +174,6 @@ export class CloseReplay {
   private pending: { event: RecordedEventLike; parsed: Parsed }[] = [];
   private pendingHead = 0;
   private readonly lookaheadEvents: number;
-  private lateFactsMissed: LateFactsMissedError | undefined;
   private chainHeadFound: string;
   private replayed = 0;
   private brokenAt: number | undefined;
@@ -227,8 +227,9 @@ export class CloseReplay {
   private pushParsed(event: RecordedEventLike, parsed: Parsed): void {
     if (parsed !== undefined && "event" in parsed && parsed.event.type === "PeriodClosed") {
       const through = parsed.event.data.throughPosition;
+      // Thrown here, not at finish: the rest of this replay is wasted, and the caller's second read starts now.
       if (!this.engine.recordLateFactsAfter(through))
-        this.lateFactsMissed ??= new LateFactsMissedError(event.globalPosition, through);
+        throw new LateFactsMissedError(event.globalPosition, through);
     }
     this.pending.push({ event, parsed });
     this.settlePending(this.lookaheadEvents);
@@ -299,7 +300,6 @@ export class CloseReplay {
     if (this.finished) throw new Error("CloseReplay.finish was already called");
     this.finished = true;
     this.settlePending(0);
-    if (this.lateFactsMissed !== undefined) throw this.lateFactsMissed;
     const close = this.close;
     const findings = this.findings;
     const engine = this.engine;
