@@ -375,13 +375,7 @@ class PeriodRun {
       if (component.kind !== "overlay") continue;
       const limiter = this.limiter(component, plan);
       if (component.lines === "per_report") {
-        rollUpOverlayLines(
-          this.builder,
-          stretch,
-          component,
-          overlayItems(facts, this.builder, stretch, component, through),
-          limiter,
-        );
+        rollUpOverlayLines(facts, this.builder, stretch, component, through, limiter);
         continue;
       }
       // One line per deal of the manager's organisation: format what is the same for every line once.

@@ -33,53 +33,10 @@ export function overlayItems(
   overlay: CompiledOverlay,
   through: number,
 ): OverlayItem[] {
-  // A per-report line names each deal's credit arithmetic, not its inputs: skip building them (every
-  // report's deal is credited again for each manager above it, so this is hot).
-  const withInputs = overlay.lines !== "per_report";
-  const managerId = builder.repId;
   const items: OverlayItem[] = [];
-  const maxDepth = overlay.maxDepth;
-  for (const reportId of facts.everReportsOf(managerId, maxDepth)) {
-    if (facts.rep(reportId, through) === undefined) continue;
-    for (const deal of facts.candidateDeals(reportId, stretch.from, stretch.to, through)) {
-      if (!deal.splits.some((s) => s.repId === reportId)) continue;
-      const date = toBusinessDate(builder.calendar, deal.closeDate);
-      if (date < stretch.from || date > stretch.to) continue;
-      const chain = facts.hierarchy.chainOn(reportId, date, maxDepth, through);
-      const index = chain.indexOf(managerId);
-      if (index < 0) continue;
-      const result = creditDeal(deal, reportId, stretch.plan, date, facts.fx, through, withInputs);
-      if (!result.ok) {
-        // Bad splits are the report's exception; a missing FX rate into the manager's currency is the manager's.
-        if (result.code === "missing_fx_rate") {
-          builder.exception(result.code, `Overlay on ${reportId}'s ${result.message}`, result.sources, {
-            period: builder.payoutPeriodOf(stretch.plan, date),
-            dealId: deal.dealId,
-          });
-        }
-        continue;
-      }
-      const clawback = clawbackStatus(builder.calendar, stretch.plan, deal, date);
-      if (clawback.kind === "recompute") continue;
-      const quote = result.value.quote;
-      // The hierarchy facts of every link from the report up to the manager, as in force on the deal date.
-      const links = [reportId, ...chain.slice(0, index)].map((rep) =>
-        facts.managerSourceOn(rep, date, through),
-      );
-      items.push({
-        date,
-        deal,
-        reportId,
-        depth: index + 1,
-        dealCredit: result.value,
-        clawback,
-        sources: [
-          ...deal.sources,
-          ...(quote === undefined ? [] : [{ eventId: quote.eventId, position: quote.position }]),
-          ...links.filter((link): link is SourceRef => link !== undefined),
-        ],
-      });
-    }
+  for (const reportId of overlayReportsOf(facts, builder.repId, overlay, through)) {
+    for (const item of reportOverlayItems(facts, builder, stretch, overlay, through, reportId))
+      items.push(item);
   }
   items.sort((a, b) =>
     a.date !== b.date
@@ -96,6 +53,78 @@ export function overlayItems(
             ? 1
             : 0,
   );
+  return items;
+}
+
+/** Everyone who ever reported to the manager (bounded by the overlay's depth) and is onboarded, sorted. */
+export function overlayReportsOf(
+  facts: Facts,
+  managerId: string,
+  overlay: CompiledOverlay,
+  through: number,
+): string[] {
+  return facts
+    .everReportsOf(managerId, overlay.maxDepth)
+    .filter((id) => facts.rep(id, through) !== undefined);
+}
+
+/**
+ * One report's deals that roll up to the manager (see overlayItems), in deal id order. Records the manager's
+ * missing-FX exceptions as it meets them.
+ */
+export function reportOverlayItems(
+  facts: Facts,
+  builder: EarningsBuilder,
+  stretch: PlanStretch,
+  overlay: CompiledOverlay,
+  through: number,
+  reportId: string,
+): OverlayItem[] {
+  // A per-report line names each deal's credit arithmetic, not its inputs: skip building them (every
+  // report's deal is credited again for each manager above it, so this is hot).
+  const withInputs = overlay.lines !== "per_report";
+  const managerId = builder.repId;
+  const items: OverlayItem[] = [];
+  const maxDepth = overlay.maxDepth;
+  for (const deal of facts.candidateDeals(reportId, stretch.from, stretch.to, through)) {
+    if (!deal.splits.some((s) => s.repId === reportId)) continue;
+    const date = toBusinessDate(builder.calendar, deal.closeDate);
+    if (date < stretch.from || date > stretch.to) continue;
+    const chain = facts.hierarchy.chainOn(reportId, date, maxDepth, through);
+    const index = chain.indexOf(managerId);
+    if (index < 0) continue;
+    const result = creditDeal(deal, reportId, stretch.plan, date, facts.fx, through, withInputs);
+    if (!result.ok) {
+      // Bad splits are the report's exception; a missing FX rate into the manager's currency is the manager's.
+      if (result.code === "missing_fx_rate") {
+        builder.exception(result.code, `Overlay on ${reportId}'s ${result.message}`, result.sources, {
+          period: builder.payoutPeriodOf(stretch.plan, date),
+          dealId: deal.dealId,
+        });
+      }
+      continue;
+    }
+    const clawback = clawbackStatus(builder.calendar, stretch.plan, deal, date);
+    if (clawback.kind === "recompute") continue;
+    const quote = result.value.quote;
+    // The hierarchy facts of every link from the report up to the manager, as in force on the deal date.
+    const links = [reportId, ...chain.slice(0, index)].map((rep) =>
+      facts.managerSourceOn(rep, date, through),
+    );
+    items.push({
+      date,
+      deal,
+      reportId,
+      depth: index + 1,
+      dealCredit: result.value,
+      clawback,
+      sources: [
+        ...deal.sources,
+        ...(quote === undefined ? [] : [{ eventId: quote.eventId, position: quote.position }]),
+        ...links.filter((link): link is SourceRef => link !== undefined),
+      ],
+    });
+  }
   return items;
 }
 
