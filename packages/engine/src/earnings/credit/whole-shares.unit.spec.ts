@@ -1,10 +1,11 @@
 import { Decimal, roundDecimal } from "@icm/events";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { allocateLargestRemainder } from "../../crediting/index.js";
+import { allocateLargestRemainder, FxRates } from "../../crediting/index.js";
+import type { CompiledPlan, DealState } from "../../facts/index.js";
 import { EarningsCapLimiter } from "../cap/earnings-cap.js";
 import { num, numOfFixed, roundAt } from "../format.js";
-import { allocateWholeShares } from "./credit.js";
+import { allocateWholeShares, creditDeal } from "./credit.js";
 
 /** Shares in 1/10^places that sum to exactly 1, in 1 to 6 parts (zero shares allowed). */
 const shares = fc
@@ -36,6 +37,63 @@ describe("allocateWholeShares", () => {
         expect(actual.map((d) => d.isNegative())).toEqual(expected.map((d) => d.isNegative()));
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it("gives the same parts in integers: totals of up to 10^9 minor units, where every product fits", () => {
+    const small = fc
+      .tuple(fc.integer({ min: -1_000_000_000, max: 1_000_000_000 }), fc.integer({ min: 0, max: 4 }))
+      .map(([units, scale]) => ({ value: new Decimal(units).div(new Decimal(10).pow(scale)), scale }));
+    fc.assert(
+      fc.property(shares, small, (weights, { value, scale }) => {
+        const expected = allocateLargestRemainder(value, weights, scale);
+        const actual = allocateWholeShares(value, weights, scale);
+        expect(actual.map((d) => d.toFixed())).toEqual(expected.map((d) => d.toFixed()));
+        expect(actual.map((d) => d.isNegative())).toEqual(expected.map((d) => d.isNegative()));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("creditDeal credits each rep the sum of its split lines' parts, and the parts sum to the whole", () => {
+    const reps = fc.array(fc.constantFrom("a", "b", "c"), { minLength: 1, maxLength: 6 });
+    fc.assert(
+      fc.property(shares, total, reps, (weights, { value, scale }, repIds) => {
+        const splits = weights.map((share, index) => ({
+          repId: repIds[index % repIds.length] as string,
+          share,
+        }));
+        const deal = {
+          dealId: "D1",
+          amount: value,
+          currency: "USD",
+          closeDate: "2026-01-10",
+          product: "p",
+          dealType: "new",
+          splits,
+          sources: [{ eventId: "e1", position: 1 }],
+        } as DealState;
+        const plan = {
+          measure: "amount",
+          currency: "USD",
+          rounding: { scale, mode: "HALF_EVEN" },
+        } as CompiledPlan;
+        const parts = allocateLargestRemainder(value, weights, scale);
+        let sum = new Decimal(0);
+        for (const repId of new Set(splits.map((s) => s.repId))) {
+          const result = creditDeal(deal, repId, plan, "2026-01-10", new FxRates(), 1);
+          if (!result.ok) throw new Error(result.message);
+          let expected = new Decimal(0);
+          splits.forEach((s, i) => {
+            if (s.repId === repId) expected = expected.plus(parts[i] as Decimal);
+          });
+          expect(result.value.credit.toFixed()).toBe(expected.toFixed());
+          expect(result.value.credit.isNegative()).toBe(expected.isNegative());
+          sum = sum.plus(result.value.credit);
+        }
+        expect(sum.toFixed()).toBe(value.toFixed());
+      }),
+      { numRuns: 300 },
     );
   });
 
