@@ -562,19 +562,24 @@ export class Facts {
   candidateDeals(repId: string, from: string, to: string, throughPosition: number = END_OF_LOG): DealState[] {
     const byMonth = this.dealIndex.get(repId);
     if (byMonth === undefined) return [];
-    const ids = new Set<string>();
+    // A list sorted with its duplicates dropped after, not a Set: a deal is under two months of a rep only
+    // when an amendment moved its close date, and this runs for every (manager, report) pair of a statement.
+    const ids: string[] = [];
     const firstMonth = monthOf(addDays(`${from.slice(0, 7)}-01`, -1));
     const lastMonth = monthOf(addDays(`${to.slice(0, 7)}-28`, 7));
     if (byMonth.size <= 36) {
       for (const [month, dealIds] of byMonth)
-        if (month >= firstMonth && month <= lastMonth) for (const id of dealIds) ids.add(id);
+        if (month >= firstMonth && month <= lastMonth) for (const id of dealIds) ids.push(id);
     } else {
       for (let month = firstMonth; month <= lastMonth; month = monthOf(addDays(`${month}-28`, 7))) {
-        for (const id of byMonth.get(month) ?? []) ids.add(id);
+        for (const id of byMonth.get(month) ?? []) ids.push(id);
       }
     }
+    ids.sort();
     const states: DealState[] = [];
-    for (const id of [...ids].sort()) {
+    for (let i = 0; i < ids.length; i += 1) {
+      const id = ids[i] as string;
+      if (i > 0 && id === ids[i - 1]) continue;
       const state = this.deal(id, throughPosition);
       if (state !== undefined) states.push(state);
     }

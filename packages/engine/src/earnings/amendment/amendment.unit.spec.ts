@@ -36,6 +36,13 @@ describe("DealAmended", () => {
     expect(lines(s.when("ana", "2026-Q2"))).toEqual(["earning:D1=6000"]);
   });
 
+  it("a close date moved to another month of the same quarter credits the deal once", () => {
+    // The deal is now indexed under two months of the rep, both inside the quarter's candidate window.
+    const s = scenario();
+    s.given(s.amend("D1", { closeDate: "2026-02-20" }));
+    expect(lines(s.when("ana", "2026-Q1"))).toEqual(["earning:D2=7000", "earning:D1=7500"]);
+  });
+
   it("changed splits move the credit to another rep", () => {
     const s = scenario();
     s.given(s.amend("D2", { splits: [{ repId: "bob", share: "1" }] }));
