@@ -32,6 +32,19 @@ function contributionOf(
   }));
 }
 
+/** One (rep, deal) pair: the deal's contribution to the rep (undefined only while noteDeal makes it). */
+interface Cell {
+  readonly repId: string;
+  contribution: Contribution | undefined;
+}
+
+function cellOf(cells: readonly Cell[], repId: string): Cell | undefined {
+  for (const cell of cells) if (cell.repId === repId) return cell;
+  return undefined;
+}
+
+const NO_CELLS: readonly Cell[] = [];
+
 /** quota period id → maxMonth → how many contributions land there. Only positive counts are kept. */
 type Summary = Map<string, Map<string, number>>;
 
@@ -81,9 +94,13 @@ function sameContribution(a: Contribution, b: Contribution): boolean {
  * one entry per (rep, deal) plus one summary per rep: bounded by the facts themselves.
  */
 export class ActivityIndex {
-  private readonly byRep = new Map<string, Map<string, Contribution>>();
-  /** Every rep the deal was ever indexed under (an amendment that drops a rep keeps its entry). */
-  private readonly repsByDeal = new Map<string, string | string[]>();
+  /** Each rep's (deal, contribution) cells, in the order the rep was first indexed under each deal. */
+  private readonly byRep = new Map<string, Cell[]>();
+  /**
+   * The cell of every rep the deal was ever indexed under (an amendment that drops a rep keeps its cell, whose
+   * contribution then says so). One cell (most deals) is kept as itself, not a list of one.
+   */
+  private readonly cellsByDeal = new Map<string, Cell | Cell[]>();
   private readonly summaries = new Map<string, Summary>();
 
   constructor(private readonly view: ActivityView) {}
@@ -91,25 +108,24 @@ export class ActivityIndex {
   /** Records the deal's latest state, just indexed under each of its split reps at its close month. */
   noteDeal(state: DealState): void {
     const month = monthIds.get(state.closeDate.slice(0, 7), SharedValues.same);
-    const kept = this.repsByDeal.get(state.dealId);
-    // A deal new to the index has no contribution under any rep yet (they are only ever recorded for the reps
-    // of repsByDeal): skip looking for them in the reps' large maps (most deal events are new deals).
-    const known = kept !== undefined;
-    // One rep (most deals) is kept as the id itself, not a list of one: one array fewer per deal.
-    const reps = kept === undefined ? [] : typeof kept === "string" ? [kept] : kept;
-    const count = reps.length;
-    for (const split of state.splits) if (!reps.includes(split.repId)) reps.push(split.repId);
-    if (reps.length !== count) {
-      // A list grown from empty reserves 17 slots: a kept list of several is copied at its size.
-      this.repsByDeal.set(state.dealId, reps.length === 1 ? (reps[0] as string) : reps.slice());
+    const kept = this.cellsByDeal.get(state.dealId);
+    const cells = kept === undefined ? [] : Array.isArray(kept) ? kept : [kept];
+    const count = cells.length;
+    for (const split of state.splits) {
+      if (cellOf(cells, split.repId) !== undefined) continue;
+      const cell: Cell = { repId: split.repId, contribution: undefined };
+      cells.push(cell);
+      const list = this.byRep.get(split.repId);
+      if (list === undefined) this.byRep.set(split.repId, [cell]);
+      else list.push(cell);
     }
-    for (const repId of reps) {
-      let contributions = this.byRep.get(repId);
-      if (contributions === undefined) {
-        contributions = new Map();
-        this.byRep.set(repId, contributions);
-      }
-      const old = known ? contributions.get(state.dealId) : undefined;
+    if (cells.length !== count) {
+      // A list grown from empty reserves 17 slots: a kept list of several is copied at its size.
+      this.cellsByDeal.set(state.dealId, cells.length === 1 ? (cells[0] as Cell) : cells.slice());
+    }
+    for (const cell of cells) {
+      const repId = cell.repId;
+      const old = cell.contribution;
       const inSplits = state.splits.some((s) => s.repId === repId);
       let maxMonth = old?.maxMonth ?? month;
       if (inSplits && month > maxMonth) maxMonth = month;
@@ -118,7 +134,7 @@ export class ActivityIndex {
         : contributionOf(undefined, undefined, maxMonth);
       if (old !== undefined && sameContribution(old, next)) continue;
       if (old !== undefined) this.apply(repId, old, -1);
-      contributions.set(state.dealId, next);
+      cell.contribution = next;
       this.apply(repId, next, 1);
     }
   }
@@ -137,8 +153,8 @@ export class ActivityIndex {
     if (summary === undefined) return;
     const calendar = this.view.calendar();
     for (const reportId of reportIds) {
-      for (const c of this.byRep.get(reportId)?.values() ?? [])
-        this.addOverlay(summary, calendar, managerId, c, 1);
+      for (const { contribution } of this.byRep.get(reportId) ?? NO_CELLS)
+        if (contribution !== undefined) this.addOverlay(summary, calendar, managerId, contribution, 1);
     }
   }
 
@@ -175,11 +191,12 @@ export class ActivityIndex {
     if (cached !== undefined) return cached;
     const summary: Summary = new Map();
     const calendar = this.view.calendar();
-    for (const c of this.byRep.get(repId)?.values() ?? []) this.addOwn(summary, calendar, repId, c, 1);
+    for (const { contribution } of this.byRep.get(repId) ?? NO_CELLS)
+      if (contribution !== undefined) this.addOwn(summary, calendar, repId, contribution, 1);
     if (this.view.hasEverHadReports(repId)) {
       for (const reportId of this.view.everReports(repId)) {
-        for (const c of this.byRep.get(reportId)?.values() ?? [])
-          this.addOverlay(summary, calendar, repId, c, 1);
+        for (const { contribution } of this.byRep.get(reportId) ?? NO_CELLS)
+          if (contribution !== undefined) this.addOverlay(summary, calendar, repId, contribution, 1);
       }
     }
     this.summaries.set(repId, summary);
@@ -188,6 +205,8 @@ export class ActivityIndex {
 
   /** Adds (+1) or removes (-1) a contribution of the rep in every built summary it reaches. */
   private apply(repId: string, c: Contribution, delta: number): void {
+    // Nothing built yet (a replay that has not asked for any statement): nothing to keep up to date.
+    if (this.summaries.size === 0) return;
     const calendar = this.view.calendar();
     const own = this.summaries.get(repId);
     if (own !== undefined) this.addOwn(own, calendar, repId, c, delta);
