@@ -5,7 +5,7 @@ import {
   type FxQuote,
   type FxRates,
 } from "../../crediting/index.js";
-import type { CompiledPlan, DealState, SourceRef } from "../../facts/index.js";
+import type { CompiledPlan, DealSplit, DealState, SourceRef } from "../../facts/index.js";
 import { num } from "../format.js";
 
 /** One rep's credit from one deal under one plan (DOMAIN.md §3). */
@@ -93,41 +93,15 @@ export function creditDeal(
   }
   const { scale, mode } = plan.rounding;
   const measureTotal = roundDecimal(converted.amount, scale, mode);
-  // One 100% split (most deals) needs no allocation; a split deal is allocated in integers when they are
-  // exact, and only the rep's part becomes a Decimal.
-  const small =
-    deal.splits.length === 1
-      ? undefined
-      : wholeShareMinorUnits(
-          measureTotal,
-          deal.splits.map((s) => s.share),
-          scale,
-        );
-  let credit = new Decimal(0);
+  // The rep's split lines (a rep may be on more than one) and their summed share.
   let share = new Decimal(0);
-  if (small !== undefined) {
-    let mine = 0;
-    deal.splits.forEach((split, index) => {
-      if (split.repId !== repId) return;
-      mine += small.units[index] as number;
-      share = share.plus(split.share);
-    });
-    credit = decimalOfMinorUnits(mine, scale, small.negative);
-  } else {
-    const parts =
-      deal.splits.length === 1
-        ? [measureTotal]
-        : allocateWholeShares(
-            measureTotal,
-            deal.splits.map((s) => s.share),
-            scale,
-          );
-    deal.splits.forEach((split, index) => {
-      if (split.repId !== repId) return;
-      credit = credit.plus(parts[index] as Decimal);
-      share = share.plus(split.share);
-    });
-  }
+  const lines: number[] = [];
+  deal.splits.forEach((split, index) => {
+    if (split.repId !== repId) return;
+    lines.push(index);
+    share = share.plus(split.share);
+  });
+  const credit = repPart(measureTotal, deal.splits, lines, scale);
   // "120,000 × 50% = 60,000", "EUR 10,000 × 1.085 = USD 10,850", "margin 2,500"
   let arithmetic = plan.measure === "margin" ? "margin " : "";
   if (converted.quote === undefined) arithmetic += num(measureTotal);
@@ -191,6 +165,37 @@ export function allocateWholeShares(total: Decimal, shares: readonly Decimal[], 
   const small = wholeShareMinorUnits(total, shares, scale);
   if (small !== undefined)
     return small.units.map((units) => decimalOfMinorUnits(units, scale, small.negative));
+  return allocateWholeSharesInDecimals(total, shares, scale);
+}
+
+/**
+ * The rep's part of the deal's measure: the parts of its split lines, summed. One 100% split (most deals)
+ * needs no allocation; a split deal is allocated in integers when they are exact, and only the rep's part
+ * becomes a Decimal.
+ */
+function repPart(
+  total: Decimal,
+  splits: readonly DealSplit[],
+  lines: readonly number[],
+  scale: number,
+): Decimal {
+  const zero = new Decimal(0);
+  if (splits.length === 1) return lines.length === 0 ? zero : zero.plus(total);
+  const shares = splits.map((s) => s.share);
+  const small = wholeShareMinorUnits(total, shares, scale);
+  if (small !== undefined) {
+    let mine = 0;
+    for (const index of lines) mine += small.units[index] as number;
+    return decimalOfMinorUnits(mine, scale, small.negative);
+  }
+  const parts = allocateWholeSharesInDecimals(total, shares, scale);
+  let credit = zero;
+  for (const index of lines) credit = credit.plus(parts[index] as Decimal);
+  return credit;
+}
+
+/** allocateWholeShares in Decimals: for totals and shares the integer path does not take. */
+function allocateWholeSharesInDecimals(total: Decimal, shares: readonly Decimal[], scale: number): Decimal[] {
   if (
     shares.length === 0 ||
     !Number.isInteger(scale) ||
