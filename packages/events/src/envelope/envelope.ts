@@ -3,6 +3,7 @@ import type { JsonValue } from "../canonical/canonical-json.js";
 import { EVENT_SCHEMAS, type EventData, type EventType } from "../schemas/catalog.js";
 import { Id, JsonValueSchema } from "../schemas/common.js";
 import { UPCASTERS } from "../upcast/upcasters.js";
+import { fastParseEvent } from "./fast-parse.js";
 
 /**
  * Metadata travels with an event but never enters a calculation (DOMAIN.md §2): where it came from and
@@ -91,6 +92,16 @@ export function issuesFromZod(error: z.ZodError, prefix?: string): ValidationIss
  * input: every problem comes back as an issue naming the field and the rule.
  */
 export function parseEvent(raw: unknown): ParseResult<DomainEvent> {
+  const fast = fastParseEvent(raw);
+  if (fast !== undefined) return { ok: true, value: fast };
+  return parseEventBySchema(raw);
+}
+
+/**
+ * `parseEvent` by the zod schemas alone: the definition `fastParseEvent` is held to (and the path of every
+ * event it is not sure of).
+ */
+export function parseEventBySchema(raw: unknown): ParseResult<DomainEvent> {
   const envelope = EnvelopeSchema.safeParse(raw);
   if (!envelope.success) return { ok: false, issues: issuesFromZod(envelope.error) };
   const { eventId, type, schemaVersion, data, metadata } = envelope.data;

@@ -2,16 +2,29 @@ import { z } from "zod";
 import { isKnownCurrency } from "../money/currency.js";
 import { DECIMAL_STRING_PATTERN } from "../money/decimal.js";
 
+const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
+const ID_MAX_LENGTH = 200;
+
 /** Identifiers supplied by source systems: non-empty, bounded, printable. */
 export const Id = z
   .string()
   .min(1, "must not be empty")
-  .max(200, "must be at most 200 characters")
-  .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces");
+  .max(ID_MAX_LENGTH, `must be at most ${ID_MAX_LENGTH} characters`)
+  .regex(PRINTABLE_ASCII, "must be printable ASCII without spaces");
+
+/** What `Id` accepts, as one test (the hand-written parse of the frequent events uses it). */
+export function isId(s: string): boolean {
+  return s.length >= 1 && s.length <= ID_MAX_LENGTH && PRINTABLE_ASCII.test(s);
+}
 
 export const DecimalString = z
   .string()
   .regex(DECIMAL_STRING_PATTERN, 'must be a decimal string such as "1250.00"');
+
+/** What `NonNegativeDecimalString` accepts. */
+export function isNonNegativeDecimalString(s: string): boolean {
+  return DECIMAL_STRING_PATTERN.test(s) && !s.startsWith("-");
+}
 
 export const NonNegativeDecimalString = DecimalString.refine(
   (s) => !s.startsWith("-"),
@@ -47,10 +60,17 @@ export function isShare(s: string): boolean {
   return false;
 }
 
+const CURRENCY_CODE = /^[A-Z]{3}$/;
+
 export const Currency = z
   .string()
-  .regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as USD")
+  .regex(CURRENCY_CODE, "must be an ISO 4217 code such as USD")
   .refine(isKnownCurrency, "must be a currency with a known minor-unit rule");
+
+/** What `Currency` accepts. */
+export function isCurrency(s: string): boolean {
+  return CURRENCY_CODE.test(s) && isKnownCurrency(s);
+}
 
 const DATE_SHAPE = /^\d{4}-\d{2}-\d{2}$/;
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
@@ -86,18 +106,22 @@ export const LocalDate = z.string().refine(isValidCalendarDate, "must be a calen
 const INSTANT =
   /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
 
+function isInstant(s: string): boolean {
+  return INSTANT.test(s) && isValidCalendarDate(s.slice(0, 10));
+}
+
 /** An instant with an explicit offset, `2026-03-15T23:30:00-05:00` or `...Z`. */
-export const Instant = z
-  .string()
-  .refine(
-    (s) => INSTANT.test(s) && isValidCalendarDate(s.slice(0, 10)),
-    "must be an ISO 8601 date-time with an offset",
-  );
+export const Instant = z.string().refine(isInstant, "must be an ISO 8601 date-time with an offset");
 
 /** Business time of a fact: a calendar date, or an instant that the company zone maps to a date. */
 export const BusinessDate = z.union([LocalDate, Instant], {
   error: "must be a date YYYY-MM-DD or an ISO 8601 date-time with an offset",
 });
+
+/** What `BusinessDate` accepts. */
+export function isBusinessDate(s: string): boolean {
+  return isValidCalendarDate(s) || isInstant(s);
+}
 
 /** Period ids: `2026-03` (month), `2026-Q1` (fiscal quarter), `FY2026` (fiscal year). */
 export const PeriodId = z
