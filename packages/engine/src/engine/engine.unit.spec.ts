@@ -39,6 +39,51 @@ describe("Engine", () => {
     expect(money(anaAfter.payable)).toBe("8500.00");
   });
 
+  it("drops a cached statement that a payment reaches only through its own month (deal closed the year before)", () => {
+    const s = new Scenario();
+    s.plan("p8", { ...SECTION_8_PLAN, paymentTiming: { kind: "on_collection" } });
+    s.rep("ana");
+    s.assign("ana", "p8");
+    s.quota("ana", "2025-Q4", "100000.00");
+    // November 2025 lies outside the months a 2026-03 statement's revision looks at.
+    s.deal("D1", "60000.00", "2025-11-20", [{ repId: "ana", share: "1" }]);
+    const before = s.engine.statement("ana", "2026-03");
+    expect(money(before.payable)).toBe("0.00");
+    s.add("PaymentReceived", "pay-D1", {
+      paymentId: "P-1",
+      dealId: "D1",
+      amount: "60000.00",
+      currency: "USD",
+      receivedDate: "2026-03-10",
+    });
+    const after = s.engine.statement("ana", "2026-03");
+    const fresh = new Engine();
+    fresh.applyAll(s.log);
+    expect(statementDigest(after)).toBe(statementDigest(fresh.statement("ana", "2026-03")));
+    expect(after.payable.gt(0)).toBe(true);
+  });
+
+  it("drops a cached statement when a rate of a currency the rep has deals in is published", () => {
+    const s = new Scenario();
+    s.plan("p8", SECTION_8_PLAN);
+    s.rep("ana");
+    s.assign("ana", "p8");
+    s.quota("ana", "2026-Q1", "100000.00");
+    s.deal("D1", "50000.00", "2026-02-10", [{ repId: "ana", share: "1" }], "EUR");
+    const before = s.engine.statement("ana", "2026-02");
+    s.add("FxRatePublished", "fx-eur-usd", {
+      base: "EUR",
+      quote: "USD",
+      rate: "1.10",
+      effectiveDate: "2026-01-01",
+    });
+    const after = s.engine.statement("ana", "2026-02");
+    const fresh = new Engine();
+    fresh.applyAll(s.log);
+    expect(statementDigest(after)).toBe(statementDigest(fresh.statement("ana", "2026-02")));
+    expect(statementDigest(after)).not.toBe(statementDigest(before));
+  });
+
   it("answers 'as of' a past position exactly like a fresh engine over that prefix", () => {
     const s = team();
     const asOf = s.position;

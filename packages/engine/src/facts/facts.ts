@@ -341,9 +341,9 @@ export class Facts {
           receivedDate: d.receivedDate,
         });
         const history = this.deals.get(d.dealId);
-        if (history === undefined || history.firstClosedPosition() === undefined)
-          this.orphanDealIds.add(d.dealId);
-        else this.indexDeal(history, d.receivedDate, position);
+        const state = history?.stateAt(position);
+        if (history === undefined || state === undefined) this.orphanDealIds.add(d.dealId);
+        else this.touchDeal(history, state.currency, d.receivedDate, position);
         break;
       }
       case "FxRatePublished": {
@@ -910,23 +910,37 @@ export class Facts {
       }
       ids.add(state.dealId);
     }
-    // Every rep the deal ever credited (an amendment takes credit away from the old ones), and their
-    // managers (overlays), see the months of every version move. Managers convert report deals into their
-    // own currency, so FX rates of the deal currency matter to them too.
-    const months = new Set<string>();
+    this.touchDeal(history, state.currency, extraRawDate, position);
+  }
+
+  /**
+   * Bumps the revisions a deal event reaches. Every rep the deal ever credited (an amendment takes credit
+   * away from the old ones), and their managers (overlays), see the months of every version move, and the
+   * month of `extraRawDate` (a payment's or a cancellation's). Managers convert report deals into their own
+   * currency, so FX rates of the deal currency matter to them too.
+   *
+   * A payment calls only this: it changes neither the deal's state nor where the deal is indexed, which
+   * the deal's own events keep up to date (the activity index and the deal index would be asked the same
+   * question again and answer it the same way).
+   */
+  private touchDeal(
+    history: DealHistory,
+    currency: string,
+    extraRawDate: string | undefined,
+    position: number,
+  ): void {
+    const months: string[] = [];
     const reps = new Set<string>();
-    if (extraRawDate !== undefined) months.add(monthOf(extraRawDate));
+    if (extraRawDate !== undefined) months.push(monthOf(extraRawDate));
     for (const version of history.allVersionsThrough(position)) {
-      months.add(monthOf(version.closeDate));
+      const month = monthOf(version.closeDate);
+      if (!months.includes(month)) months.push(month);
       for (const split of version.splits) reps.add(split.repId);
     }
     for (const repId of reps) {
-      this.revisions.noteCurrency(repId, state.currency);
-      for (const m of months) this.revisions.touchRepMonth(repId, m, position);
-      for (const manager of this.managerClosure(repId)) {
-        this.revisions.noteCurrency(manager, state.currency);
-        for (const m of months) this.revisions.touchRepMonth(manager, m, position);
-      }
+      this.revisions.touchDeal(repId, currency, months, position);
+      for (const manager of this.managerClosure(repId))
+        this.revisions.touchDeal(manager, currency, months, position);
     }
   }
 }
