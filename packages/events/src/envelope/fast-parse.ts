@@ -69,6 +69,11 @@ function text(value: unknown, minLength: number, maxLength: number): value is st
   return typeof value === "string" && value.length >= minLength && value.length <= maxLength;
 }
 
+/** A string that passes the schema's own predicate. */
+function passes(value: unknown, rule: (s: string) => boolean): value is string {
+  return typeof value === "string" && rule(value);
+}
+
 const DEAL_CLOSED_KEYS = new Set([
   "dealId",
   "amount",
@@ -85,14 +90,10 @@ function dealClosed(d: Record<string, unknown>): EventData["DealClosed"] | undef
   if (!onlyKnownKeys(d, DEAL_CLOSED_KEYS)) return undefined;
   const { dealId, amount, currency, closeDate, product, dealType, margin, customer } = d;
   if (
-    typeof dealId !== "string" ||
-    !isId(dealId) ||
-    typeof amount !== "string" ||
-    !isNonNegativeDecimalString(amount) ||
-    typeof currency !== "string" ||
-    !isCurrency(currency) ||
-    typeof closeDate !== "string" ||
-    !isBusinessDate(closeDate) ||
+    !passes(dealId, isId) ||
+    !passes(amount, isNonNegativeDecimalString) ||
+    !passes(currency, isCurrency) ||
+    !passes(closeDate, isBusinessDate) ||
     !text(product, 1, 100) ||
     !text(dealType, 1, 100)
   )
@@ -128,7 +129,7 @@ function creditSplits(value: unknown): { repId: string; share: string }[] | unde
     const split: unknown = value[i];
     if (!isPlainObject(split) || !onlyKnownKeys(split, SPLIT_KEYS)) return undefined;
     const { repId, share } = split;
-    if (typeof repId !== "string" || !isId(repId)) return undefined;
+    if (!passes(repId, isId)) return undefined;
     if (typeof share !== "string" || !DECIMAL_STRING_PATTERN.test(share) || !isShare(share)) return undefined;
     out.push({ repId, share });
   }
@@ -141,16 +142,11 @@ function paymentReceived(d: Record<string, unknown>): EventData["PaymentReceived
   if (!onlyKnownKeys(d, PAYMENT_KEYS)) return undefined;
   const { paymentId, dealId, amount, currency, receivedDate } = d;
   if (
-    typeof paymentId !== "string" ||
-    !isId(paymentId) ||
-    typeof dealId !== "string" ||
-    !isId(dealId) ||
-    typeof amount !== "string" ||
-    !isNonNegativeDecimalString(amount) ||
-    typeof currency !== "string" ||
-    !isCurrency(currency) ||
-    typeof receivedDate !== "string" ||
-    !isBusinessDate(receivedDate)
+    !passes(paymentId, isId) ||
+    !passes(dealId, isId) ||
+    !passes(amount, isNonNegativeDecimalString) ||
+    !passes(currency, isCurrency) ||
+    !passes(receivedDate, isBusinessDate)
   )
     return undefined;
   return { paymentId, dealId, amount, currency, receivedDate };
@@ -161,13 +157,6 @@ const CANCEL_KEYS = new Set(["dealId", "cancelDate", "reason"]);
 function dealCancelled(d: Record<string, unknown>): EventData["DealCancelled"] | undefined {
   if (!onlyKnownKeys(d, CANCEL_KEYS)) return undefined;
   const { dealId, cancelDate, reason } = d;
-  if (
-    typeof dealId !== "string" ||
-    !isId(dealId) ||
-    typeof cancelDate !== "string" ||
-    !isBusinessDate(cancelDate) ||
-    !text(reason, 1, 500)
-  )
-    return undefined;
+  if (!passes(dealId, isId) || !passes(cancelDate, isBusinessDate) || !text(reason, 1, 500)) return undefined;
   return { dealId, cancelDate, reason };
 }
