@@ -4,6 +4,7 @@ import { EVENT_SCHEMAS, type EventData, type EventType } from "../schemas/catalo
 import { Id, JsonValueSchema } from "../schemas/common.js";
 import { UPCASTERS } from "../upcast/upcasters.js";
 import { fastParseEvent } from "./fast-parse.js";
+import { isPlainObject } from "./plain-object.js";
 
 /**
  * Metadata travels with an event but never enters a calculation (DOMAIN.md §2): where it came from and
@@ -46,13 +47,6 @@ export class EventValidationError extends Error {
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; issues: ValidationIssue[] };
 
 const MetadataSchema = z.record(z.string(), JsonValueSchema);
-
-/** What z.record accepts as an object: not null, not an array, an Object or null prototype. */
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
 
 const EnvelopeSchema = z.strictObject({
   eventId: Id,

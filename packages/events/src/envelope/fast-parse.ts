@@ -1,7 +1,14 @@
-import { DECIMAL_STRING_PATTERN } from "../money/decimal.js";
 import type { EventData } from "../schemas/catalog.js";
-import { isBusinessDate, isCurrency, isId, isNonNegativeDecimalString, isShare } from "../schemas/common.js";
+import {
+  isBusinessDate,
+  isCurrency,
+  isDecimalString,
+  isId,
+  isNonNegativeDecimalString,
+  isShareString,
+} from "../schemas/common.js";
 import type { DomainEvent, EventMetadata } from "./envelope.js";
+import { isPlainObject } from "./plain-object.js";
 
 /**
  * The events a replay, a workspace's open and ingest parse by the hundred thousand (DealClosed,
@@ -18,7 +25,7 @@ export function fastParseEvent(raw: unknown): DomainEvent | undefined {
   // Required keys are checked by their values below, so only unknown keys need looking for.
   if (!isPlainObject(raw) || !onlyKnownKeys(raw, ENVELOPE_KEYS)) return undefined;
   const { eventId, type, schemaVersion, data } = raw;
-  if (typeof eventId !== "string" || !isId(eventId) || !isPlainObject(data)) return undefined;
+  if (!passes(eventId, isId) || !isPlainObject(data)) return undefined;
   let metadata: EventMetadata = {};
   if (Object.hasOwn(raw, "metadata")) {
     const copied = flatTextRecord(raw.metadata);
@@ -36,13 +43,6 @@ export function fastParseEvent(raw: unknown): DomainEvent | undefined {
 type FastType = "DealClosed" | "PaymentReceived" | "DealCancelled";
 
 const ENVELOPE_KEYS = new Set(["eventId", "type", "schemaVersion", "data", "metadata"]);
-
-/** As the envelope's check: not null, not an array, an Object or null prototype. */
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
 
 /** Every key is one of `allowed`, as a strict object requires. */
 function onlyKnownKeys(value: Record<string, unknown>, allowed: ReadonlySet<string>): boolean {
@@ -101,7 +101,7 @@ function dealClosed(d: Record<string, unknown>): EventData["DealClosed"] | undef
   // An optional key present with `undefined` is kept as such by zod: rare, left to it.
   const hasMargin = Object.hasOwn(d, "margin");
   const hasCustomer = Object.hasOwn(d, "customer");
-  if (hasMargin && (typeof margin !== "string" || !DECIMAL_STRING_PATTERN.test(margin))) return undefined;
+  if (hasMargin && !passes(margin, isDecimalString)) return undefined;
   if (hasCustomer && !text(customer, 0, 200)) return undefined;
   const splits = creditSplits(d.splits);
   if (splits === undefined) return undefined;
@@ -130,7 +130,7 @@ function creditSplits(value: unknown): { repId: string; share: string }[] | unde
     if (!isPlainObject(split) || !onlyKnownKeys(split, SPLIT_KEYS)) return undefined;
     const { repId, share } = split;
     if (!passes(repId, isId)) return undefined;
-    if (typeof share !== "string" || !DECIMAL_STRING_PATTERN.test(share) || !isShare(share)) return undefined;
+    if (!passes(share, isShareString)) return undefined;
     out.push({ repId, share });
   }
   return out;

@@ -21,18 +21,29 @@ export const DecimalString = z
   .string()
   .regex(DECIMAL_STRING_PATTERN, 'must be a decimal string such as "1250.00"');
 
-/** What `NonNegativeDecimalString` accepts. */
-export function isNonNegativeDecimalString(s: string): boolean {
-  return DECIMAL_STRING_PATTERN.test(s) && !s.startsWith("-");
+/** What `DecimalString` accepts. */
+export function isDecimalString(s: string): boolean {
+  return DECIMAL_STRING_PATTERN.test(s);
 }
 
-export const NonNegativeDecimalString = DecimalString.refine(
-  (s) => !s.startsWith("-"),
-  "must not be negative",
-);
+function isNonNegative(s: string): boolean {
+  return !s.startsWith("-");
+}
+
+export const NonNegativeDecimalString = DecimalString.refine(isNonNegative, "must not be negative");
+
+/** What `NonNegativeDecimalString` accepts. */
+export function isNonNegativeDecimalString(s: string): boolean {
+  return isDecimalString(s) && isNonNegative(s);
+}
 
 /** A split share: a decimal in (0, 1]. Whether shares sum to 1 is checked by crediting (an exception). */
 export const ShareString = DecimalString.refine(isShare, "must be a share greater than 0 and at most 1");
+
+/** What `ShareString` accepts. */
+export function isShareString(s: string): boolean {
+  return isDecimalString(s) && isShare(s);
+}
 
 /**
  * "1" with only zeros after the point, or "0." with a non-zero digit: a decimal in (0, 1]. zod runs it on
