@@ -1,7 +1,14 @@
 import { Decimal } from "@icm/events";
 import { type CompanyCalendar, type Period, periodContaining } from "../calendar/index.js";
 import type { CompiledPlan, SourceRef } from "../facts/index.js";
-import type { CalculationException, EntryKind, ExceptionCode, LedgerEntry } from "../ledger/types.js";
+import type {
+  CalculationException,
+  EntryKind,
+  ExceptionCode,
+  LedgerEntry,
+  Mutable,
+  Trace,
+} from "../ledger/types.js";
 import { roundAt } from "./format.js";
 
 /** Sorted by position, without duplicates: the order an auditor replays them in. */
@@ -103,7 +110,20 @@ export class EarningsBuilder {
     this.ids.add(id);
     const { sourceEventIds, positions } =
       spec.sources instanceof SortedSources ? spec.sources : new SortedSources(spec.sources);
-    const entry: LedgerEntry = {
+    // Built a property at a time (see Mutable): every line of every statement comes through here. The keys
+    // keep the order the literal with spreads had.
+    const trace: Mutable<Trace> = {
+      sourceEventIds,
+      positions,
+      planId: spec.plan.planId,
+      planVersion: spec.plan.version,
+    } as Mutable<Trace>;
+    if (spec.component !== undefined) trace.component = spec.component;
+    if (spec.band !== undefined) trace.band = spec.band;
+    trace.inputs = spec.inputs;
+    trace.arithmetic = spec.arithmetic;
+    trace.explanation = spec.explanation;
+    const entry: Mutable<LedgerEntry> = {
       id,
       repId: this.repId,
       kind: spec.kind,
@@ -113,19 +133,9 @@ export class EarningsBuilder {
       period: this.payoutPeriodOf(spec.plan, spec.businessDate),
       quotaPeriod: this.period.id,
       businessDate: spec.businessDate,
-      ...(spec.dealId === undefined ? {} : { dealId: spec.dealId }),
-      trace: {
-        sourceEventIds,
-        positions,
-        planId: spec.plan.planId,
-        planVersion: spec.plan.version,
-        ...(spec.component === undefined ? {} : { component: spec.component }),
-        ...(spec.band === undefined ? {} : { band: spec.band }),
-        inputs: spec.inputs,
-        arithmetic: spec.arithmetic,
-        explanation: spec.explanation,
-      },
-    };
+    } as Mutable<LedgerEntry>;
+    if (spec.dealId !== undefined) entry.dealId = spec.dealId;
+    entry.trace = trace;
     this.entries.push({ entry, seq: this.seq });
     this.seq += 1;
     return entry;

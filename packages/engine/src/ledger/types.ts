@@ -38,6 +38,13 @@ export interface Trace {
   readonly explanation: string;
 }
 
+/**
+ * An entry or trace while it is built a property at a time (then handed out as the readonly type). Hot
+ * builders set optional keys with `if`, not `...(x === undefined ? {} : { x })` in a literal: V8 (Node 20)
+ * copies a spread in the middle of a literal through a slow runtime path (~10× the plain stores).
+ */
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 export interface LedgerEntry {
   /** Deterministic id, unique within a rep's ledger (built from rep, period, component, deal, kind, ordinal). */
   readonly id: string;

@@ -1,6 +1,6 @@
 import { Decimal, formatDecimal, roundDecimal } from "@icm/events";
 import { allocateLargestRemainder } from "../crediting/index.js";
-import type { LedgerEntry } from "../ledger/types.js";
+import type { LedgerEntry, Mutable, Trace } from "../ledger/types.js";
 import type { CollectedPayment, DealCollection, TimingContext } from "./types.js";
 
 const ONE = new Decimal(1);
@@ -43,36 +43,41 @@ export function collectionTimingEntries(
   ctx: TimingContext,
 ): LedgerEntry[] {
   const payments = orderedPayments(deal.payments);
+  const ordered: DealCollection = { dealId: deal.dealId, amount: deal.amount, payments };
   const out: LedgerEntry[] = [];
   for (const line of lines) {
     if (line.dealId !== deal.dealId) throw new Error(`line ${line.id} is not for deal ${deal.dealId}`);
-    const collectedAtLine = collectedFraction({ ...deal, payments }, line.businessDate);
+    const collectedAtLine = collectedFraction(ordered, line.businessDate);
     const uncollected = ONE.minus(collectedAtLine);
     const held = roundDecimal(line.amount.times(uncollected), ctx.scale, ctx.mode);
     if (held.isZero()) continue;
     const money = (v: Decimal) => formatDecimal(v, ctx.scale);
     const later = payments.filter((p) => p.receivedDate > line.businessDate);
-    out.push({
-      id: `${line.id}:holdback`,
-      repId: line.repId,
-      kind: "holdback",
-      amount: held.negated(),
-      currency: line.currency,
-      period: line.period,
-      ...(line.quotaPeriod === undefined ? {} : { quotaPeriod: line.quotaPeriod }),
-      businessDate: line.businessDate,
-      dealId: deal.dealId,
-      trace: {
-        ...lineTraceBase(line),
-        inputs: {
-          line: money(line.amount),
-          dealAmount: deal.amount.toFixed(),
-          collectedFraction: collectedAtLine.toFixed(),
+    out.push(
+      timingLine(
+        line,
+        {
+          id: `${line.id}:holdback`,
+          kind: "holdback",
+          amount: held.negated(),
+          period: line.period,
+          businessDate: line.businessDate,
+          dealId: deal.dealId,
         },
-        arithmetic: `${money(line.amount)} × (1 − ${collectedAtLine.toDecimalPlaces(6).toFixed()}) = ${money(held)}`,
-        explanation: `Deal ${deal.dealId}: ${money(held)} of ${line.id} held until the customer pays (pay on collection)`,
-      },
-    });
+        timingTrace(
+          line,
+          line.trace.sourceEventIds,
+          line.trace.positions,
+          {
+            line: money(line.amount),
+            dealAmount: deal.amount.toFixed(),
+            collectedFraction: collectedAtLine.toFixed(),
+          },
+          `${money(line.amount)} × (1 − ${collectedAtLine.toDecimalPlaces(6).toFixed()}) = ${money(held)}`,
+          `Deal ${deal.dealId}: ${money(held)} of ${line.id} held until the customer pays (pay on collection)`,
+        ),
+      ),
+    );
     if (later.length === 0) continue;
     // Weights: each later payment's increment of the (capped) collected fraction, plus what stays uncollected.
     const weights: Decimal[] = [];
@@ -91,30 +96,32 @@ export function collectionTimingEntries(
     later.forEach((p, index) => {
       const release = releases[index] ?? ZERO;
       if (release.isZero()) return;
-      out.push({
-        id: `${line.id}:release:${p.paymentId}`,
-        repId: line.repId,
-        kind: "holdback_release",
-        amount: release,
-        currency: line.currency,
-        period: ctx.payoutPeriodOf(p.receivedDate),
-        ...(line.quotaPeriod === undefined ? {} : { quotaPeriod: line.quotaPeriod }),
-        businessDate: p.receivedDate,
-        dealId: deal.dealId,
-        trace: {
-          sourceEventIds: [...line.trace.sourceEventIds, p.eventId],
-          positions: [...line.trace.positions, p.position],
-          ...planOf(line),
-          inputs: {
-            held: money(held),
-            payment: p.amount.toFixed(),
-            dealAmount: deal.amount.toFixed(),
-            weight: (weights[index] ?? ZERO).toFixed(),
+      out.push(
+        timingLine(
+          line,
+          {
+            id: `${line.id}:release:${p.paymentId}`,
+            kind: "holdback_release",
+            amount: release,
+            period: ctx.payoutPeriodOf(p.receivedDate),
+            businessDate: p.receivedDate,
+            dealId: deal.dealId,
           },
-          arithmetic: `${money(held)} × ${(weights[index] ?? ZERO).toDecimalPlaces(6).toFixed()} ≈ ${money(release)} (largest remainder)`,
-          explanation: `Deal ${deal.dealId}: payment ${p.paymentId} of ${p.amount.toFixed()} releases ${money(release)} held from ${line.id}`,
-        },
-      });
+          timingTrace(
+            line,
+            [...line.trace.sourceEventIds, p.eventId],
+            [...line.trace.positions, p.position],
+            {
+              held: money(held),
+              payment: p.amount.toFixed(),
+              dealAmount: deal.amount.toFixed(),
+              weight: (weights[index] ?? ZERO).toFixed(),
+            },
+            `${money(held)} × ${(weights[index] ?? ZERO).toDecimalPlaces(6).toFixed()} ≈ ${money(release)} (largest remainder)`,
+            `Deal ${deal.dealId}: payment ${p.paymentId} of ${p.amount.toFixed()} releases ${money(release)} held from ${line.id}`,
+          ),
+        ),
+      );
     });
   }
   return out;
@@ -128,24 +135,55 @@ export function allocateSigned(total: Decimal, weights: readonly Decimal[], scal
   return total.isNegative() ? parts.map((p) => p.negated()) : parts;
 }
 
-export function lineTraceBase(line: LedgerEntry): {
-  sourceEventIds: readonly string[];
-  positions: readonly number[];
-  planId?: string;
-  planVersion?: number;
-  component?: string;
-} {
-  return {
-    sourceEventIds: line.trace.sourceEventIds,
-    positions: line.trace.positions,
-    ...planOf(line),
-  };
+/** What a timing line says of itself; the rest comes from the earning line it times (`timingLine`). */
+interface TimingLineOwn {
+  readonly id: string;
+  readonly kind: LedgerEntry["kind"];
+  readonly amount: Decimal;
+  readonly period: string;
+  readonly businessDate: string;
+  readonly dealId: string | undefined;
 }
 
-function planOf(line: LedgerEntry): { planId?: string; planVersion?: number; component?: string } {
-  return {
-    ...(line.trace.planId === undefined ? {} : { planId: line.trace.planId }),
-    ...(line.trace.planVersion === undefined ? {} : { planVersion: line.trace.planVersion }),
-    ...(line.trace.component === undefined ? {} : { component: line.trace.component }),
-  };
+/**
+ * A pay-on-collection line: the earning line's rep, currency and quota period with the timing line's own
+ * fields, in the key order the statement has always shown (id, rep, kind, amount, currency, period, quota
+ * period, date, deal, trace). Built a property at a time (see Mutable): every timed line makes one or more.
+ */
+function timingLine(line: LedgerEntry, own: TimingLineOwn, trace: Trace): LedgerEntry {
+  const entry: Mutable<LedgerEntry> = {
+    id: own.id,
+    repId: line.repId,
+    kind: own.kind,
+    amount: own.amount,
+    currency: line.currency,
+    period: own.period,
+  } as Mutable<LedgerEntry>;
+  if (line.quotaPeriod !== undefined) entry.quotaPeriod = line.quotaPeriod;
+  entry.businessDate = own.businessDate;
+  if (own.dealId !== undefined) entry.dealId = own.dealId;
+  entry.trace = trace;
+  return entry;
+}
+
+/**
+ * A timing line's trace: its sources, the plan and component of the line it times, then its own inputs
+ * and text, in that key order.
+ */
+export function timingTrace(
+  line: LedgerEntry,
+  sourceEventIds: readonly string[],
+  positions: readonly number[],
+  inputs: Readonly<Record<string, string>>,
+  arithmetic: string,
+  explanation: string,
+): Trace {
+  const trace: Mutable<Trace> = { sourceEventIds, positions } as Mutable<Trace>;
+  if (line.trace.planId !== undefined) trace.planId = line.trace.planId;
+  if (line.trace.planVersion !== undefined) trace.planVersion = line.trace.planVersion;
+  if (line.trace.component !== undefined) trace.component = line.trace.component;
+  trace.inputs = inputs;
+  trace.arithmetic = arithmetic;
+  trace.explanation = explanation;
+  return trace;
 }

@@ -1,6 +1,6 @@
 import { type Decimal, formatDecimal, roundDecimal } from "@icm/events";
-import type { LedgerEntry } from "../ledger/types.js";
-import { lineTraceBase } from "./collection.js";
+import type { LedgerEntry, Mutable, Trace } from "../ledger/types.js";
+import { timingTrace } from "./collection.js";
 import type { TimingContext } from "./types.js";
 
 export interface HoldbackTerms {
@@ -36,46 +36,76 @@ export function percentageHoldbackEntries(
       releasePeriodByDate < piece.period && releasePeriodByDate.length === piece.period.length
         ? piece.period
         : releasePeriodByDate;
-    const shared = {
-      repId: piece.repId,
-      currency: piece.currency,
-      ...(piece.quotaPeriod === undefined ? {} : { quotaPeriod: piece.quotaPeriod }),
-      ...(piece.dealId === undefined ? {} : { dealId: piece.dealId }),
-    };
     const inputs = {
       payable: money(piece.amount),
       fraction: terms.fraction.toFixed(),
       releaseAfterDays: String(terms.releaseAfterDays),
       releaseDate,
     };
-    out.push({
-      ...shared,
-      id: `${piece.id}:held`,
-      kind: "holdback",
-      amount: held.negated(),
-      period: piece.period,
-      businessDate: piece.businessDate,
-      trace: {
-        ...lineTraceBase(piece),
-        inputs,
-        arithmetic: `${money(piece.amount)} × ${terms.fraction.toFixed()} = ${money(held)}`,
-        explanation: `${money(held)} of ${piece.id} held back until ${releaseDate} (${terms.releaseAfterDays} days)`,
-      },
-    });
-    out.push({
-      ...shared,
-      id: `${piece.id}:held:release`,
-      kind: "holdback_release",
-      amount: held,
-      period: releasePeriod,
-      businessDate: releaseDate,
-      trace: {
-        ...lineTraceBase(piece),
-        inputs,
-        arithmetic: `${piece.businessDate} + ${terms.releaseAfterDays} days = ${releaseDate}`,
-        explanation: `Release of the ${money(held)} held back from ${piece.id} on ${piece.businessDate}`,
-      },
-    });
+    out.push(
+      heldLine(
+        piece,
+        `${piece.id}:held`,
+        "holdback",
+        held.negated(),
+        piece.period,
+        piece.businessDate,
+        timingTrace(
+          piece,
+          piece.trace.sourceEventIds,
+          piece.trace.positions,
+          inputs,
+          `${money(piece.amount)} × ${terms.fraction.toFixed()} = ${money(held)}`,
+          `${money(held)} of ${piece.id} held back until ${releaseDate} (${terms.releaseAfterDays} days)`,
+        ),
+      ),
+    );
+    out.push(
+      heldLine(
+        piece,
+        `${piece.id}:held:release`,
+        "holdback_release",
+        held,
+        releasePeriod,
+        releaseDate,
+        timingTrace(
+          piece,
+          piece.trace.sourceEventIds,
+          piece.trace.positions,
+          inputs,
+          `${piece.businessDate} + ${terms.releaseAfterDays} days = ${releaseDate}`,
+          `Release of the ${money(held)} held back from ${piece.id} on ${piece.businessDate}`,
+        ),
+      ),
+    );
   }
   return out;
+}
+
+/**
+ * A holdback or release line of a piece, in the key order these lines have always had (the piece's rep,
+ * currency, quota period and deal first). Built a property at a time (see Mutable).
+ */
+function heldLine(
+  piece: LedgerEntry,
+  id: string,
+  kind: "holdback" | "holdback_release",
+  amount: Decimal,
+  period: string,
+  businessDate: string,
+  trace: Trace,
+): LedgerEntry {
+  const entry: Mutable<LedgerEntry> = {
+    repId: piece.repId,
+    currency: piece.currency,
+  } as Mutable<LedgerEntry>;
+  if (piece.quotaPeriod !== undefined) entry.quotaPeriod = piece.quotaPeriod;
+  if (piece.dealId !== undefined) entry.dealId = piece.dealId;
+  entry.id = id;
+  entry.kind = kind;
+  entry.amount = amount;
+  entry.period = period;
+  entry.businessDate = businessDate;
+  entry.trace = trace;
+  return entry;
 }

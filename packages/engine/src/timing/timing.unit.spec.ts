@@ -203,3 +203,97 @@ describe("holdback percentage", () => {
     expect(sum(out).isZero()).toBe(true);
   });
 });
+
+describe("timing lines' shape", () => {
+  // The lines are built a property at a time (see Mutable in ledger/types.ts); the API shows their keys in
+  // this order, and an optional key is absent, never present as undefined.
+  const timed = (over: Partial<LedgerEntry>) =>
+    timingEntries([line("L1", "1000.00", "2026-01-10", over)], {
+      timingOf: () => ({
+        paymentTiming: { kind: "on_collection", holdback: { fraction: "0.1", releaseAfterDays: 30 } },
+        ctx,
+      }),
+      collectionOf: () => ({
+        dealId: "D1",
+        amount: d(2000),
+        payments: [pay("P1", "500", "2026-01-05"), pay("P2", "1500", "2026-02-15")],
+      }),
+    });
+
+  it("keys in the order statements show them, with the quota period and plan when the line has them", () => {
+    const out = timed({ quotaPeriod: "2026-Q1" });
+    const collection = [
+      "id",
+      "repId",
+      "kind",
+      "amount",
+      "currency",
+      "period",
+      "quotaPeriod",
+      "businessDate",
+      "dealId",
+      "trace",
+    ];
+    const held = [
+      "repId",
+      "currency",
+      "quotaPeriod",
+      "dealId",
+      "id",
+      "kind",
+      "amount",
+      "period",
+      "businessDate",
+      "trace",
+    ];
+    const trace = [
+      "sourceEventIds",
+      "positions",
+      "planId",
+      "planVersion",
+      "component",
+      "inputs",
+      "arithmetic",
+      "explanation",
+    ];
+    expect(out.map((e) => [e.id, Object.keys(e), Object.keys(e.trace)])).toEqual([
+      ["L1:holdback", collection, trace],
+      ["L1:release:P2", collection, trace],
+      ["L1:held", held, trace],
+      ["L1:held:release", held, trace],
+      ["L1:release:P2:held", held, trace],
+      ["L1:release:P2:held:release", held, trace],
+    ]);
+    expect(out[1]?.trace).toStrictEqual({
+      sourceEventIds: ["deal-D1", "pay-P2"],
+      positions: [3, 10],
+      planId: "p",
+      planVersion: 1,
+      component: "c",
+      inputs: { held: "750.00", payment: "1500", dealAmount: "2000", weight: "0.75" },
+      arithmetic: "750.00 × 0.75 ≈ 750.00 (largest remainder)",
+      explanation: "Deal D1: payment P2 of 1500 releases 750.00 held from L1",
+    });
+  });
+
+  it("no quota period, deal or plan keys when the line has none", () => {
+    const bare = line("L1", "1000.00", "2026-01-10");
+    const out = percentageHoldbackEntries(
+      [
+        {
+          ...bare,
+          dealId: undefined,
+          trace: { ...bare.trace, planId: undefined, planVersion: undefined, component: undefined },
+        } as never,
+      ],
+      { fraction: d("0.1"), releaseAfterDays: 30 },
+      ctx,
+    );
+    const keys = ["repId", "currency", "id", "kind", "amount", "period", "businessDate", "trace"];
+    const trace = ["sourceEventIds", "positions", "inputs", "arithmetic", "explanation"];
+    expect(out.map((e) => [Object.keys(e), Object.keys(e.trace)])).toEqual([
+      [keys, trace],
+      [keys, trace],
+    ]);
+  });
+});
