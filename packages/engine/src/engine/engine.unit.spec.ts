@@ -87,6 +87,32 @@ describe("Engine", () => {
     expect(statementDigest(after)).not.toBe(statementDigest(before));
   });
 
+  it("drops a manager's cached statement when a report who moved to them closes a deal", () => {
+    const s = new Scenario();
+    s.plan("rep", planDefinition([section8Table("marginal")]));
+    s.plan(
+      "mgr",
+      planDefinition([
+        section8Table("marginal"),
+        { kind: "overlay", id: "overlay", name: "Team overlay", rate: "0.02" },
+      ]),
+    );
+    s.rep("m1");
+    s.rep("m2");
+    s.rep("ana", "2025-01-01", "USD", "m1");
+    for (const manager of ["m1", "m2"]) s.assign(manager, "mgr");
+    s.assign("ana", "rep");
+    for (const rep of ["ana", "m1", "m2"]) s.quota(rep, "2026-Q1", "50000.00");
+    // Ana's deal events touch ana and the managers above her, as they stand: m1 here, m2 after the move.
+    s.deal("D1", "30000.00", "2026-01-10", [{ repId: "ana", share: "1" }]);
+    s.add("RepManagerChanged", "move-ana", { repId: "ana", managerId: "m2", effectiveDate: "2026-02-01" });
+    const before = s.engine.statement("m2", "2026-02");
+    s.deal("D2", "40000.00", "2026-02-10", [{ repId: "ana", share: "1" }]);
+    const after = asFresh(s, "m2", "2026-02");
+    expect(after.entries.some((e) => e.kind === "overlay" && e.dealId === "D2")).toBe(true);
+    expect(statementDigest(after)).not.toBe(statementDigest(before));
+  });
+
   it("answers 'as of' a past position exactly like a fresh engine over that prefix", () => {
     const s = team();
     const asOf = s.position;

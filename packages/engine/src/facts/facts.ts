@@ -15,7 +15,7 @@ import { affectedBy, affectedByRep, quotaPeriodsWithActivity } from "./activity.
 import { ActivityIndex } from "./activity-index.js";
 import { type CompiledPlan, compilePlan } from "./compiled-plan.js";
 import { DealHistory } from "./deals.js";
-import { Revisions } from "./revisions.js";
+import { monthKey, type RepRevisions, Revisions } from "./revisions.js";
 import type {
   AdjustmentFact,
   AffectedQuotaPeriod,
@@ -185,6 +185,14 @@ export class Facts {
    * change when a manager link is added, which clears them; replay asks for them on every deal event.
    */
   private readonly managerClosures = new Map<string, readonly string[]>();
+  /**
+   * rep → the revision records of the rep and of every manager above (its managerClosure, by identity: a
+   * rebuilt closure is a new array), so that a deal event touches them without a lookup per manager.
+   */
+  private readonly touchGroups = new Map<
+    string,
+    { readonly closure: readonly string[]; readonly records: readonly RepRevisions[] }
+  >();
   /** By depth bound, then manager (almost always the one depth MAX_CHAIN_DEPTH). */
   private readonly reportClosures = new Map<number, Map<string, readonly string[]>>();
   /** Quota periods with deal activity per rep at the latest position, kept up to date in apply. */
@@ -803,6 +811,16 @@ export class Facts {
     return sorted;
   }
 
+  private touchGroup(repId: string): readonly RepRevisions[] {
+    const closure = this.managerClosure(repId);
+    const kept = this.touchGroups.get(repId);
+    if (kept !== undefined && kept.closure === closure) return kept.records;
+    const records = this.revisions.recordsOf([repId, ...closure]);
+    if (this.touchGroups.size >= MAX_CLOSURES) this.touchGroups.clear();
+    this.touchGroups.set(repId, { closure, records });
+    return records;
+  }
+
   /**
    * Quota periods (unsorted) of the rep's deal activity at the latest position: own deals and
    * cancellations and, where the rep's plan has an overlay, reports' deals; with fromMonth only deals indexed
@@ -929,18 +947,14 @@ export class Facts {
     extraRawDate: string | undefined,
     position: number,
   ): void {
-    const months: string[] = [];
-    const reps = new Set<string>();
-    if (extraRawDate !== undefined) months.push(monthOf(extraRawDate));
+    const months: number[] = [];
+    const reps: string[] = [];
+    if (extraRawDate !== undefined) months.push(monthKey(extraRawDate));
     for (const version of history.allVersionsThrough(position)) {
-      const month = monthOf(version.closeDate);
+      const month = monthKey(version.closeDate);
       if (!months.includes(month)) months.push(month);
-      for (const split of version.splits) reps.add(split.repId);
+      for (const split of version.splits) if (!reps.includes(split.repId)) reps.push(split.repId);
     }
-    for (const repId of reps) {
-      this.revisions.touchDeal(repId, currency, months, position);
-      for (const manager of this.managerClosure(repId))
-        this.revisions.touchDeal(manager, currency, months, position);
-    }
+    for (const repId of reps) this.revisions.touchDeal(this.touchGroup(repId), currency, months, position);
   }
 }
