@@ -37,7 +37,7 @@ function contributionOf(
  * contributions themselves, so building a summary reads one array per rep (cells of their own, one object
  * per pair, made that read 10 times slower at the default size: 0.4 → 4.7 s).
  */
-interface Slot {
+export interface Slot {
   readonly repId: string;
   readonly list: (Contribution | undefined)[];
   readonly index: number;
@@ -46,6 +46,16 @@ interface Slot {
 function slotOf(slots: readonly Slot[], repId: string): Slot | undefined {
   for (const slot of slots) if (slot.repId === repId) return slot;
   return undefined;
+}
+
+/**
+ * The slots of every rep a deal was ever indexed under (an amendment that drops a rep keeps its slot, whose
+ * contribution then says so). One slot (most deals) is kept as itself, not a list of one. The deal keeps
+ * them (Facts: on its DealHistory), one field instead of an entry per deal in a map of a million deals
+ * looked up on every deal event.
+ */
+export interface DealSlots {
+  activitySlots: Slot | Slot[] | undefined;
 }
 
 const NO_CONTRIBUTIONS: readonly (Contribution | undefined)[] = [];
@@ -104,19 +114,17 @@ export class ActivityIndex {
    * (undefined only while noteDeal makes it).
    */
   private readonly byRep = new Map<string, (Contribution | undefined)[]>();
-  /**
-   * The slot of every rep the deal was ever indexed under (an amendment that drops a rep keeps its slot, whose
-   * contribution then says so). One slot (most deals) is kept as itself, not a list of one.
-   */
-  private readonly slotsByDeal = new Map<string, Slot | Slot[]>();
   private readonly summaries = new Map<string, Summary>();
 
   constructor(private readonly view: ActivityView) {}
 
-  /** Records the deal's latest state, just indexed under each of its split reps at its close month. */
-  noteDeal(state: DealState): void {
+  /**
+   * Records the deal's latest state, just indexed under each of its split reps at its close month; `deal`
+   * is where this deal's slots are kept (the same holder for every event of the deal).
+   */
+  noteDeal(state: DealState, deal: DealSlots): void {
     const month = monthIds.get(state.closeDate.slice(0, 7), SharedValues.same);
-    const kept = this.slotsByDeal.get(state.dealId);
+    const kept = deal.activitySlots;
     const slots = kept === undefined ? [] : Array.isArray(kept) ? kept : [kept];
     const count = slots.length;
     for (const split of state.splits) {
@@ -131,7 +139,7 @@ export class ActivityIndex {
     }
     if (slots.length !== count) {
       // A list grown from empty reserves 17 slots: a kept list of several is copied at its size.
-      this.slotsByDeal.set(state.dealId, slots.length === 1 ? (slots[0] as Slot) : slots.slice());
+      deal.activitySlots = slots.length === 1 ? (slots[0] as Slot) : slots.slice();
     }
     for (const { repId, list, index } of slots) {
       const old = list[index];

@@ -1,4 +1,5 @@
 import { Decimal, type EventData, keptDecimal } from "@icm/events";
+import type { DealSlots } from "./activity-index.js";
 import { SharedValues } from "./shared-values.js";
 import type { DealSplit, DealState, SourceRef } from "./types.js";
 
@@ -16,18 +17,47 @@ interface DealVersion extends SourceRef {
 }
 
 /**
- * A DealClosed is also the deal's state while it is the only version and nothing cancels it (most deals,
- * for good): `stateAt` hands out the version itself instead of a copy of its fields kept per deal. Its
- * sources are itself. `margin` and `customer` are present as undefined when absent, which DealState readers
+ * A DealClosed as kept. It is also the deal's state while it is the only version and nothing cancels it
+ * (most deals, for good): `stateAt` hands out the version itself instead of a copy of its fields kept per
+ * deal. Its sources are itself. `margin` and `customer` are undefined when absent, which DealState readers
  * treat alike (no reader asks `in`).
+ *
+ * Amount and margin are parsed when first read: a replay applies every deal of the log, but a close or a
+ * verify of one quarter reads the amounts of that quarter's deals only, and a parsed amount kept is a
+ * Decimal and its digits (~80 bytes) per amount nobody may ever ask for. The text was validated as a
+ * decimal string with the event; the Decimal is the same whenever it is made.
  */
-type ClosedVersion = DealVersion &
-  Pick<
-    DealState,
-    "dealId" | "amount" | "currency" | "closeDate" | "product" | "dealType" | "splits" | "sources"
-  > & {
-    readonly kind: "closed";
-  };
+class ClosedVersion implements DealVersion {
+  readonly kind = "closed";
+  private amountDecimal: Decimal | undefined = undefined;
+  private marginDecimal: Decimal | undefined = undefined;
+
+  constructor(
+    readonly eventId: string,
+    readonly position: number,
+    readonly dealId: string,
+    private readonly amountText: string,
+    readonly currency: string,
+    readonly closeDate: string,
+    readonly product: string,
+    readonly dealType: string,
+    private readonly marginText: string | undefined,
+    readonly customer: string | undefined,
+    readonly splits: readonly DealSplit[],
+    readonly sources: readonly SourceRef[],
+  ) {}
+
+  get amount(): Decimal {
+    this.amountDecimal ??= keptDecimal(this.amountText);
+    return this.amountDecimal;
+  }
+
+  get margin(): Decimal | undefined {
+    if (this.marginText === undefined) return undefined;
+    this.marginDecimal ??= keptDecimal(this.marginText);
+    return this.marginDecimal;
+  }
+}
 
 /** Stands in the one-slot source list of a DealClosed until the version itself takes its place. */
 const PLACEHOLDER_SOURCE: SourceRef = { eventId: "", position: 0 };
@@ -71,33 +101,32 @@ function parseSplits(splits: readonly { repId: string; share: string }[]): reado
  * DealCancelled counts. Facts recorded before the deal's first DealClosed cannot apply to it and are
  * reported as `unknown_deal` exceptions instead.
  */
-export class DealHistory {
+export class DealHistory implements DealSlots {
   /** Created with their first entry: an empty list grown by push reserves 17 slots (one per deal kept). */
   private versions: DealVersion[] = NO_VERSIONS;
   private cancels: DealCancellation[] = NO_CANCELS;
+  /** The activity index's slots of this deal (see DealSlots): kept here, not in a map by deal id. */
+  activitySlots: DealSlots["activitySlots"] = undefined;
 
   constructor(readonly dealId: string) {}
 
   addClosed(data: EventData["DealClosed"], source: SourceRef): void {
-    // Every field in the literal (margin and customer undefined when absent): adding them afterwards put
-    // them in a separate property store, one more object per deal kept.
     // A one-slot list (a list grown by push from empty reserves 17 slots), then the version takes the slot.
     const sources: SourceRef[] = [PLACEHOLDER_SOURCE];
-    const version: ClosedVersion = {
-      eventId: source.eventId,
-      position: source.position,
-      kind: "closed",
-      dealId: this.dealId,
-      amount: keptDecimal(data.amount),
-      currency: data.currency,
-      closeDate: data.closeDate,
-      product: data.product,
-      dealType: data.dealType,
-      margin: data.margin === undefined ? undefined : keptDecimal(data.margin),
-      customer: data.customer,
-      splits: parseSplits(data.splits),
+    const version = new ClosedVersion(
+      source.eventId,
+      source.position,
+      this.dealId,
+      data.amount,
+      data.currency,
+      data.closeDate,
+      data.product,
+      data.dealType,
+      data.margin,
+      data.customer,
+      parseSplits(data.splits),
       sources,
-    };
+    );
     sources[0] = version;
     this.addVersion(version);
   }
@@ -131,8 +160,7 @@ export class DealHistory {
     // A deal's first DealClosed lists itself as its one source: that list is its list of versions too (one
     // array fewer per deal). It is never pushed to: a second version replaces it with a list of two.
     if (this.versions.length === 0)
-      this.versions =
-        version.kind === "closed" ? ((version as ClosedVersion).sources as DealVersion[]) : [version];
+      this.versions = version instanceof ClosedVersion ? (version.sources as DealVersion[]) : [version];
     else if (this.versions.length === 1) this.versions = [this.versions[0] as DealVersion, version];
     else this.versions.push(version);
   }
@@ -185,7 +213,7 @@ export class DealHistory {
       cancelCount -= 1;
     if (versionCount === 1 && cancelCount === 0) {
       const only = this.versions[0] as DealVersion;
-      if (only.kind === "closed") return only as ClosedVersion as DealState;
+      if (only instanceof ClosedVersion) return only as DealState;
     }
     const key = versionCount * 1024 + Math.min(cancelCount, 1023);
     if (this.cacheKey === key) return this.cachedState;

@@ -911,7 +911,7 @@ export class Facts {
   private indexDeal(history: DealHistory, extraRawDate: string | undefined, position: number): void {
     const state = history.stateAt(position);
     if (state === undefined) return;
-    this.activity.noteDeal(state);
+    this.activity.noteDeal(state, history);
     const month = monthOf(state.closeDate);
     for (const split of state.splits) {
       this.noteRep(split.repId);
