@@ -96,6 +96,22 @@ function monthOf(rawDate: string): string {
   return rawDate.slice(0, 7);
 }
 
+/**
+ * The deals' states as of the position, sorted by deal id (UTF-16 order, as a plain sort of the ids), each
+ * deal once (a deal under two months of a rep is listed twice), without the deals not yet closed there.
+ */
+function statesByDealId(histories: DealHistory[], throughPosition: number): DealState[] {
+  histories.sort((a, b) => (a.dealId < b.dealId ? -1 : a.dealId > b.dealId ? 1 : 0));
+  const states: DealState[] = [];
+  for (let i = 0; i < histories.length; i += 1) {
+    const history = histories[i] as DealHistory;
+    if (i > 0 && history === histories[i - 1]) continue;
+    const state = history.stateAt(throughPosition);
+    if (state !== undefined) states.push(state);
+  }
+  return states;
+}
+
 function lastAt<T extends { readonly position: number }>(
   list: readonly T[] | undefined,
   through: number,
@@ -162,8 +178,12 @@ export class Facts {
   private readonly everReports = new Map<string, Set<string>>();
   private readonly quotas = new Map<string, Map<string, QuotaFact[]>>();
   private readonly deals = new Map<string, DealHistory>();
-  /** rep → month of the raw close date → deal ids ever credited to that rep in that month. */
-  private readonly dealIndex = new Map<string, Map<string, Set<string>>>();
+  /**
+   * rep → month of the raw close date → the deals ever credited to that rep in that month. It holds the
+   * deals' histories, not their ids: a statement reads every candidate deal, and looking each id up again in
+   * `deals` (a million entries at the default size) was a cache miss per deal per (manager, report) pair.
+   */
+  private readonly dealIndex = new Map<string, Map<string, Set<DealHistory>>>();
   /** Deals that, when applied, named a rep not yet onboarded: checked as of a position by unknownRepDeals. */
   private readonly dealsNamingUnknownReps = new Set<string>();
   private readonly orphanDealIds = new Set<string>();
@@ -572,26 +592,18 @@ export class Facts {
     if (byMonth === undefined) return [];
     // A list sorted with its duplicates dropped after, not a Set: a deal is under two months of a rep only
     // when an amendment moved its close date, and this runs for every (manager, report) pair of a statement.
-    const ids: string[] = [];
+    const histories: DealHistory[] = [];
     const firstMonth = monthOf(addDays(`${from.slice(0, 7)}-01`, -1));
     const lastMonth = monthOf(addDays(`${to.slice(0, 7)}-28`, 7));
     if (byMonth.size <= 36) {
-      for (const [month, dealIds] of byMonth)
-        if (month >= firstMonth && month <= lastMonth) for (const id of dealIds) ids.push(id);
+      for (const [month, deals] of byMonth)
+        if (month >= firstMonth && month <= lastMonth) for (const deal of deals) histories.push(deal);
     } else {
       for (let month = firstMonth; month <= lastMonth; month = monthOf(addDays(`${month}-28`, 7))) {
-        for (const id of byMonth.get(month) ?? []) ids.push(id);
+        for (const deal of byMonth.get(month) ?? []) histories.push(deal);
       }
     }
-    ids.sort();
-    const states: DealState[] = [];
-    for (let i = 0; i < ids.length; i += 1) {
-      const id = ids[i] as string;
-      if (i > 0 && id === ids[i - 1]) continue;
-      const state = this.deal(id, throughPosition);
-      if (state !== undefined) states.push(state);
-    }
-    return states;
+    return statesByDealId(histories, throughPosition);
   }
 
   /** Reps who ever reported to the manager, at any depth (bounded), sorted. */
@@ -770,17 +782,12 @@ export class Facts {
   allDealsOf(repId: string, throughPosition: number = END_OF_LOG, fromMonth?: string): DealState[] {
     const byMonth = this.dealIndex.get(repId);
     if (byMonth === undefined) return [];
-    const ids = new Set<string>();
-    for (const [month, dealIds] of byMonth) {
+    const histories: DealHistory[] = [];
+    for (const [month, deals] of byMonth) {
       if (fromMonth !== undefined && month < fromMonth) continue;
-      for (const id of dealIds) ids.add(id);
+      for (const deal of deals) histories.push(deal);
     }
-    const states: DealState[] = [];
-    for (const id of [...ids].sort()) {
-      const state = this.deal(id, throughPosition);
-      if (state !== undefined) states.push(state);
-    }
-    return states;
+    return statesByDealId(histories, throughPosition);
   }
 
   /** Managers the rep ever had, at any depth (bounded), sorted. */
@@ -921,12 +928,12 @@ export class Facts {
         byMonth = new Map();
         this.dealIndex.set(split.repId, byMonth);
       }
-      let ids = byMonth.get(month);
-      if (ids === undefined) {
-        ids = new Set();
-        byMonth.set(month, ids);
+      let deals = byMonth.get(month);
+      if (deals === undefined) {
+        deals = new Set();
+        byMonth.set(month, deals);
       }
-      ids.add(state.dealId);
+      deals.add(history);
     }
     this.touchDeal(history, state.currency, extraRawDate, position);
   }
