@@ -25,6 +25,18 @@ function team(plan: PlanDefinition = SECTION_8_PLAN): Scenario {
   return s;
 }
 
+/** Plan "rep" (the section 8 table) and plan "mgr" (the same table and a 2 % overlay on reports' deals). */
+function publishRepAndManagerPlans(s: Scenario): void {
+  s.plan("rep", planDefinition([section8Table("marginal")]));
+  s.plan(
+    "mgr",
+    planDefinition([
+      section8Table("marginal"),
+      { kind: "overlay", id: "overlay", name: "Team overlay", rate: "0.02" },
+    ]),
+  );
+}
+
 /** The scenario engine's (maybe cached) statement, checked against a fresh engine over the same log. */
 function asFresh(s: Scenario, repId: string, period: string) {
   const statement = s.engine.statement(repId, period);
@@ -89,14 +101,7 @@ describe("Engine", () => {
 
   it("drops a manager's cached statement when a report who moved to them closes a deal", () => {
     const s = new Scenario();
-    s.plan("rep", planDefinition([section8Table("marginal")]));
-    s.plan(
-      "mgr",
-      planDefinition([
-        section8Table("marginal"),
-        { kind: "overlay", id: "overlay", name: "Team overlay", rate: "0.02" },
-      ]),
-    );
+    publishRepAndManagerPlans(s);
     s.rep("m1");
     s.rep("m2");
     s.rep("ana", "2025-01-01", "USD", "m1");
@@ -444,14 +449,7 @@ describe("currency", () => {
 
   it("bounded ledger cache: evicting every other rep between statements changes no digest (managers' overlays, closes)", () => {
     const s = new Scenario();
-    s.plan("rep", planDefinition([section8Table("marginal")]));
-    s.plan(
-      "mgr",
-      planDefinition([
-        section8Table("marginal"),
-        { kind: "overlay", id: "overlay", name: "Team overlay", rate: "0.02" },
-      ]),
-    );
+    publishRepAndManagerPlans(s);
     s.rep("vp");
     s.rep("max", "2025-01-01", "USD", "vp");
     const reps = ["ana", "bo", "cy"];

@@ -51,6 +51,22 @@ const pay = (paymentId: string, amount: string, receivedDate: string, position =
   eventId: `pay-${paymentId}`,
   position,
 });
+/**
+ * Line L1 (1,000 on 2026-01-10, with `over`) timed on collection of a 2,000 deal paid 500 on 2026-01-05 and
+ * 1,500 on 2026-02-15, with 10 % of each payable piece held 30 days.
+ */
+const collectedAndHeld = (over: Partial<LedgerEntry>) =>
+  timingEntries([line("L1", "1000.00", "2026-01-10", over)], {
+    timingOf: () => ({
+      paymentTiming: { kind: "on_collection", holdback: { fraction: "0.1", releaseAfterDays: 30 } },
+      ctx,
+    }),
+    collectionOf: () => ({
+      dealId: "D1",
+      amount: d(2000),
+      payments: [pay("P1", "500", "2026-01-05"), pay("P2", "1500", "2026-02-15")],
+    }),
+  });
 const sum = (es: readonly LedgerEntry[]) => es.reduce((s, e) => s.plus(e.amount), d(0));
 
 describe("pay on collection", () => {
@@ -179,18 +195,7 @@ describe("holdback percentage", () => {
   });
 
   it("timingEntries composes collection and holdback: everything held is eventually released", () => {
-    const lines = [line("L1", "1000.00", "2026-01-10")];
-    const out = timingEntries(lines, {
-      timingOf: () => ({
-        paymentTiming: { kind: "on_collection", holdback: { fraction: "0.1", releaseAfterDays: 30 } },
-        ctx,
-      }),
-      collectionOf: () => ({
-        dealId: "D1",
-        amount: d(2000),
-        payments: [pay("P1", "500", "2026-01-05"), pay("P2", "1500", "2026-02-15")],
-      }),
-    });
+    const out = collectedAndHeld({});
     // Collected 25% by the line date: 750 held until P2; 10% of each payable piece (250, 750) held 30 days.
     expect(out.map((e) => [e.kind, e.period, e.amount.toFixed(2)])).toEqual([
       ["holdback", "2026-01", "-750.00"],
@@ -207,21 +212,9 @@ describe("holdback percentage", () => {
 describe("timing lines' shape", () => {
   // The lines are built a property at a time (see Mutable in ledger/types.ts); the API shows their keys in
   // this order, and an optional key is absent, never present as undefined.
-  const timed = (over: Partial<LedgerEntry>) =>
-    timingEntries([line("L1", "1000.00", "2026-01-10", over)], {
-      timingOf: () => ({
-        paymentTiming: { kind: "on_collection", holdback: { fraction: "0.1", releaseAfterDays: 30 } },
-        ctx,
-      }),
-      collectionOf: () => ({
-        dealId: "D1",
-        amount: d(2000),
-        payments: [pay("P1", "500", "2026-01-05"), pay("P2", "1500", "2026-02-15")],
-      }),
-    });
 
   it("keys in the order statements show them, with the quota period and plan when the line has them", () => {
-    const out = timed({ quotaPeriod: "2026-Q1" });
+    const out = collectedAndHeld({ quotaPeriod: "2026-Q1" });
     const collection = [
       "id",
       "repId",
