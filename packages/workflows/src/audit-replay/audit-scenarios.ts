@@ -125,6 +125,11 @@ export async function invalidEventIsNamed(store: SqlEventStore): Promise<void> {
   // The workspace's verify also names the first differing line (it holds the trusted statements).
   const where = (r: typeof report) => r.findings.map((f) => [f.check, f.position]);
   expect(where(oneByOne)).toEqual(where(report));
+  // In log order: the edited event's broken link, then why it cannot be replayed.
+  expect(where(report).slice(0, 2)).toEqual([
+    ["chain", position],
+    ["event", position],
+  ]);
 }
 
 export async function proofChecksOffline(store: SqlEventStore): Promise<void> {
