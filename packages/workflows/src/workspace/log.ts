@@ -1,6 +1,7 @@
 import type { RecordedDomainEvent } from "@icm/engine";
 import type { EventStore, RecordedEvent } from "@icm/event-store";
 import { type DomainEvent, parseEventOrThrow } from "@icm/events";
+import { type HeapGrowthSwitch, processHeapGrowth } from "./heap-growth.js";
 
 /** Events read from the store per page while catching up (bounded memory per round trip). */
 export const READ_PAGE_SIZE = 2_000;
@@ -25,14 +26,18 @@ export function toDomainEvent(recorded: RecordedEvent | Omit<RecordedEvent, "rec
  *
  * The next page is asked for before the current one is handed over (at most one page ahead), so the
  * database's work on it overlaps the engine's on this one instead of adding to it.
+ *
+ * A read that goes past its first page is a bulk read: it lifts the heap's growth bound until it ends (see
+ * heap-growth.ts; `options.heapGrowth` is the process's switch unless a test gives its own).
  */
 export async function readLogPages(
   store: EventStore,
-  options: { after: number; through?: number },
+  options: { after: number; through?: number; heapGrowth?: HeapGrowthSwitch },
   onPage: (page: readonly RecordedEvent[]) => void,
 ): Promise<number> {
   let last = options.after;
   let next = store.readAll({ after: options.after, limit: READ_PAGE_SIZE });
+  let endBulk: (() => void) | undefined;
   try {
     for (let page = 0; page < MAX_PAGES_PER_READ; page += 1) {
       const result = await next;
@@ -49,8 +54,10 @@ export async function readLogPages(
         last = (events[events.length - 1] as RecordedEvent).globalPosition;
       }
       if (!more || beyondThrough) return last;
+      endBulk ??= (options.heapGrowth ?? processHeapGrowth).enterBulk();
     }
   } finally {
+    endBulk?.();
     // A page read ahead and not used (an early return or a throwing onPage) must not reject unobserved.
     next.catch(() => undefined);
   }

@@ -1,0 +1,91 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+
+/**
+ * The heap's growth bound, lifted while the log is read in bulk.
+ *
+ * The `icm` processes start with `--heap-growing-percent=50` (services/icm/src/runtime/heap.ts): V8 collects
+ * the old generation once it has grown half past what the last full collection left live. That bound is for
+ * the statements, which make garbage: without it a default-size preview's heap grew to 3.5 times its live
+ * size. Applying the log makes almost none: what it allocates is the facts, kept to the end. Under the bound
+ * V8 marks the whole growing heap again every time it grows by half (16 full collections over a default-size
+ * replay instead of 5), for nothing: the apply of 1.36M events took 38.7 s (43.6 CPU-s) with the bound and
+ * 31.9 s (31.4 CPU-s) without, at the same peak RSS (docs/benchmarks.md, round 17).
+ *
+ * So a read of more than one page of the log (an open, a verify, a large catch-up) lifts the bound until it
+ * ends, and puts back the value the process was started with. V8 reads the flag each time it sizes the heap
+ * after a full collection, so setting it at run time takes effect from the next one; and the limit V8 set
+ * at the last full collection of the read (up to four times the live size) would hold until then. The
+ * statements after an open ran under it with no full collection at all: the preview's peak RSS rose from
+ * 2.6 to 3.1 GiB. So the end of the read also collects once, which sizes the heap under the bound again.
+ * A process started without the flag (V8's own growth, a library user's process) is left alone.
+ */
+export class HeapGrowthSwitch {
+  private readers = 0;
+
+  constructor(
+    /** The growth bound the process was started with, in percent; undefined: never switch. */
+    readonly bound: number | undefined,
+    private readonly setFlags: (flags: string) => void,
+    /** A full collection, run when the last bulk read ends. */
+    private readonly collect: () => void,
+  ) {}
+
+  /**
+   * Starts a bulk read: the bound is lifted while any bulk read is running (reads may overlap: two
+   * workspaces opening at once). Returns the function that ends this read; calling it again does nothing.
+   */
+  enterBulk(): () => void {
+    const bound = this.bound;
+    if (bound === undefined) return () => undefined;
+    this.readers += 1;
+    // V8's own growth (the flag's default, 0) while reading in bulk.
+    if (this.readers === 1) this.setFlags("--heap-growing-percent=0");
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.readers -= 1;
+      if (this.readers > 0) return;
+      this.setFlags(`--heap-growing-percent=${bound}`);
+      this.collect();
+    };
+  }
+}
+
+/**
+ * The `--heap-growing-percent` the process was started with (the last one given wins, as in V8; either
+ * spelling, `=value` or the value as the next argument); undefined when none was given, or it is 0 (V8's
+ * own growth, nothing to lift).
+ */
+export function growthBoundOf(execArgv: readonly string[]): number | undefined {
+  let bound: number | undefined;
+  for (let i = 0; i < execArgv.length; i += 1) {
+    const arg = (execArgv[i] as string).replaceAll("_", "-");
+    let value: string | undefined;
+    if (arg.startsWith("--heap-growing-percent=")) value = arg.slice("--heap-growing-percent=".length);
+    else if (arg === "--heap-growing-percent") value = execArgv[i + 1];
+    if (value !== undefined && /^[0-9]+$/.test(value)) bound = Number(value);
+  }
+  return bound === 0 ? undefined : bound;
+}
+
+/**
+ * A full collection without `--expose-gc` on the command line: the flag set at run time gives new contexts
+ * a `gc` function (the main context is left as it is). Made once, when first needed.
+ */
+let gcFunction: (() => void) | undefined;
+function fullCollection(): void {
+  if (gcFunction === undefined) {
+    setFlagsFromString("--expose-gc");
+    gcFunction = runInNewContext("gc") as () => void;
+  }
+  gcFunction();
+}
+
+/** The process's switch: every bulk read of the log in this process goes through it. */
+export const processHeapGrowth = new HeapGrowthSwitch(
+  growthBoundOf(process.execArgv),
+  setFlagsFromString,
+  fullCollection,
+);
