@@ -34,7 +34,7 @@ interface Report {
   readonly kept: number;
 }
 
-async function run(mode: "bulk" | "plain", nodeFlags: string[]): Promise<Report> {
+async function run(mode: "bulk" | "plain" | "worker", nodeFlags: string[]): Promise<Report> {
   const { stdout } = await promisify(execFile)(process.execPath, [...nodeFlags, script, mode], {
     env: { ...process.env, NODE_OPTIONS: "" },
   });
@@ -53,6 +53,14 @@ describe("the heap's growth bound in a real process", () => {
     expect(plain.duringRead).toBeGreaterThan(bulk.duringRead);
     expect(plain.afterEnd).toBe(0);
     expect(bulk.afterEnd).toBeGreaterThanOrEqual(1);
+  }, 60_000);
+
+  it("a worker thread's switch never switches (V8's flags are the process's)", async () => {
+    const report = (await run("worker", bounded)) as unknown as {
+      bound: number | null;
+      isMainThread: boolean;
+    };
+    expect(report).toEqual({ bound: null, isMainThread: false });
   }, 60_000);
 
   it("a process started without a bound is left alone", async () => {

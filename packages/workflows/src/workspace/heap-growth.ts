@@ -1,5 +1,6 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { isMainThread } from "node:worker_threads";
 
 /**
  * The heap's growth bound, lifted while the log is read in bulk.
@@ -83,9 +84,13 @@ function fullCollection(): void {
   gcFunction();
 }
 
-/** The process's switch: every bulk read of the log in this process goes through it. */
+/**
+ * The process's switch: every bulk read of the log in this process goes through it. V8's flags are the
+ * process's, but each worker thread would load its own copy of this module (its own count of readers) and
+ * collect only its own heap: only the main thread switches.
+ */
 export const processHeapGrowth = new HeapGrowthSwitch(
-  growthBoundOf(process.execArgv),
+  isMainThread ? growthBoundOf(process.execArgv) : undefined,
   setFlagsFromString,
   fullCollection,
 );
