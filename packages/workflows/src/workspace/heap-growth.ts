@@ -3,23 +3,29 @@ import { runInNewContext } from "node:vm";
 import { isMainThread } from "node:worker_threads";
 
 /**
- * The heap's growth bound, lifted while the log is read in bulk.
+ * The heap's growth bound, lifted while the audit replay reads the log.
  *
  * The `icm` processes start with `--heap-growing-percent=50` (services/icm/src/runtime/heap.ts): V8 collects
  * the old generation once it has grown half past what the last full collection left live. That bound is for
  * the statements, which make garbage: without it a default-size preview's heap grew to 3.5 times its live
- * size. Applying the log makes almost none: what it allocates is the facts, kept to the end. Under the bound
- * V8 marks the whole growing heap again every time it grows by half (16 full collections over a default-size
- * replay instead of 5), for nothing: the apply of 1.36M events took 38.7 s (43.6 CPU-s) with the bound and
- * 31.9 s (31.4 CPU-s) without, at the same peak RSS (docs/benchmarks.md, round 17).
+ * size. A replay's apply makes almost none: what it allocates is the facts, kept to the end. Under the
+ * bound V8 marks the whole growing heap again every time it grows by half (16 full collections over a
+ * default-size apply instead of 5): an engine that keeps no log, as verify's, applied 1.36M events in
+ * 38.7 s (43.6 CPU-s) with the bound and 31.9 s (31.4 CPU-s) without, at the same peak RSS.
  *
- * So a read of more than one page of the log (an open, a verify, a large catch-up) lifts the bound until it
- * ends, and puts back the value the process was started with. V8 reads the flag each time it sizes the heap
- * after a full collection, so setting it at run time takes effect from the next one; and the limit V8 set
- * at the last full collection of the read (up to four times the live size) would hold until then. The
- * statements after an open ran under it with no full collection at all: the preview's peak RSS rose from
- * 2.6 to 3.1 GiB. So the end of the read also collects once, which sizes the heap under the bound again.
- * A process started without the flag (V8's own growth, a library user's process) is left alone.
+ * So verifyStoredClose's read lifts the bound once it passes its first page, until it ends, then puts back
+ * the value the process was started with. V8 reads the flag each time it sizes the heap after a full
+ * collection, so setting it at run time takes effect from the next one; and the limit V8 set at the read's
+ * last full collection (up to four times the live size) would hold until the next, which the statements
+ * after the read never reached: a preview after an open so switched peaked at 3.1 GiB instead of 2.6. So
+ * the end of the read also collects once, which sizes the heap under the bound again. A process started
+ * without the flag (V8's own growth, a library user's process) is never switched.
+ *
+ * Measured at the default size (docs/benchmarks.md, round 17): `icm verify` 80–87 s → 61–68 s together with
+ * the replay's leaner held-back events, 74–79 s with those alone. Not for opening a workspace: its apply
+ * keeps the log and records every touch, and there the switch measured no faster (open 53.1 / 64.2 s
+ * before, 57.4 / 63.6 s with it; that apply alone 60.6 s bounded, 63.5 s lifted), with a peak RSS 0.2 GiB
+ * higher.
  */
 export class HeapGrowthSwitch {
   private readers = 0;

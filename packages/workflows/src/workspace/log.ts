@@ -1,7 +1,7 @@
 import type { RecordedDomainEvent } from "@icm/engine";
 import type { EventStore, RecordedEvent } from "@icm/event-store";
 import { type DomainEvent, parseEventOrThrow } from "@icm/events";
-import { type HeapGrowthSwitch, processHeapGrowth } from "./heap-growth.js";
+import type { HeapGrowthSwitch } from "./heap-growth.js";
 
 /** Events read from the store per page while catching up (bounded memory per round trip). */
 export const READ_PAGE_SIZE = 2_000;
@@ -27,8 +27,8 @@ export function toDomainEvent(recorded: RecordedEvent | Omit<RecordedEvent, "rec
  * The next page is asked for before the current one is handed over (at most one page ahead), so the
  * database's work on it overlaps the engine's on this one instead of adding to it.
  *
- * A read that goes past its first page is a bulk read: it lifts the heap's growth bound until it ends (see
- * heap-growth.ts; `options.heapGrowth` is the process's switch unless a test gives its own).
+ * With `options.heapGrowth` (the process's switch, or a test's), a read that goes past its first page is a
+ * bulk read: it lifts the heap's growth bound until it ends (see heap-growth.ts for which reads ask).
  */
 export async function readLogPages(
   store: EventStore,
@@ -54,7 +54,7 @@ export async function readLogPages(
         last = (events[events.length - 1] as RecordedEvent).globalPosition;
       }
       if (!more || beyondThrough) return last;
-      endBulk ??= (options.heapGrowth ?? processHeapGrowth).enterBulk();
+      endBulk ??= options.heapGrowth?.enterBulk();
     }
   } finally {
     endBulk?.();

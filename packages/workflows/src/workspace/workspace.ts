@@ -41,6 +41,7 @@ import { periodSnapshot } from "../payout-run/snapshot.js";
 import { type AsOf, LogTimeIndex } from "../statement-queries/as-of.js";
 import { diffStatements, type StatementDiff } from "../statement-queries/diff.js";
 import { CloseRefusedError, InvalidInputError, NotFoundError } from "./errors.js";
+import { processHeapGrowth } from "./heap-growth.js";
 import { MAX_PAGES_PER_READ, READ_PAGE_SIZE, readLogPages, toEngineInput, toEngineInputs } from "./log.js";
 
 /** Events validated and appended per `record` call at most; bigger imports are split by the caller. */
@@ -598,7 +599,7 @@ export async function verifyStoredClose(
   };
   const run = async (everyLateFact: boolean) => {
     const replay = new CloseReplay({ ...input, everyLateFact });
-    await readLogPages(store, { after: 0 }, (page) => replay.pushPage(page));
+    await readLogPages(store, { after: 0, heapGrowth: processHeapGrowth }, (page) => replay.pushPage(page));
     return { replay, report: replay.finish() };
   };
   // An earlier close recorded long after the position it was computed through: read the log once more,
