@@ -9,6 +9,7 @@ import {
   closeAfterConcurrentWriteReproduces,
   closedHistory,
   invalidEventIsNamed,
+  longLogVerifyIsABulkRead,
   proofChecksOffline,
   reformattedEventReproduces,
   tamperIsNamed,
@@ -40,6 +41,8 @@ describe("verify", () => {
     reformattedEventReproduces(store));
   it("a close recorded after another writer appended past its position reproduces", () =>
     closeAfterConcurrentWriteReproduces(store));
+  it("reads a log of more than one page as a bulk read, and reproduces", () =>
+    longLogVerifyIsABulkRead(store));
   it("needs a closed period", async () => {
     const ws = await IcmWorkspace.open({ store });
     await expect(ws.verify("2026-Q1")).rejects.toBeInstanceOf(NotFoundError);

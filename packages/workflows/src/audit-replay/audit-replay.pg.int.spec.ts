@@ -4,6 +4,7 @@ import { afterEach, beforeEach, it } from "vitest";
 import {
   closeAfterConcurrentWriteReproduces,
   invalidEventIsNamed,
+  longLogVerifyIsABulkRead,
   proofChecksOffline,
   reformattedEventReproduces,
   tamperIsNamed,
@@ -33,5 +34,7 @@ await describeWith(["postgres"], "audit replay on PostgreSQL", () => {
     reformattedEventReproduces(store));
   it("a close recorded after another writer appended past its position reproduces", () =>
     closeAfterConcurrentWriteReproduces(store));
+  it("reads a log of more than one page as a bulk read, and reproduces", () =>
+    longLogVerifyIsABulkRead(store));
   it("a Merkle proof checks offline", () => proofChecksOffline(store));
 });

@@ -4,7 +4,7 @@ import { canonicalJson } from "@icm/events";
 import { expect } from "vitest";
 import { deal, ev, section8History } from "../testing/history.js";
 import { editStoredEvent, positionOfEvent, rewriteStoredDataText } from "../testing/tamper.js";
-import { IcmWorkspace, verifyStoredClose } from "../workspace/index.js";
+import { IcmWorkspace, processHeapGrowth, READ_PAGE_SIZE, verifyStoredClose } from "../workspace/index.js";
 import { CloseReplay, LateFactsMissedError, replayClose } from "./replay.js";
 
 // The audit scenarios, written once and run on PGlite and on PostgreSQL.
@@ -44,6 +44,23 @@ export async function verifyReproduces(store: SqlEventStore): Promise<void> {
   for (const period of ["2026-Q1", "2026-Q2"])
     expect(await IcmWorkspace.verifyStored(store, period)).toEqual(await ws.verify(period));
   await expect(IcmWorkspace.verifyStored(store, "2026-Q3")).rejects.toThrow("period 2026-Q3 is not closed");
+}
+
+/**
+ * A log longer than one page: verify reads it page by page (its held-back events across pages), reproduces,
+ * and its read is a bulk read for the heap's growth (heap-growth.ts); opening a workspace is not.
+ */
+export async function longLogVerifyIsABulkRead(store: SqlEventStore): Promise<void> {
+  const ws = await closedHistory(store);
+  const later = Array.from({ length: READ_PAGE_SIZE + 1 }, (_, i) => deal(`L${i}`, "100.00", "2026-08-03"));
+  await ws.record(later);
+  const before = processHeapGrowth.bulkReads;
+  const report = await IcmWorkspace.verifyStored(store, "2026-Q1");
+  expect(report.findings).toEqual([]);
+  expect(report.status).toBe("reproduced");
+  expect(processHeapGrowth.bulkReads).toBe(before + 1);
+  await IcmWorkspace.open({ store });
+  expect(processHeapGrowth.bulkReads).toBe(before + 1);
 }
 
 export async function tamperIsNamed(store: SqlEventStore): Promise<void> {

@@ -29,6 +29,7 @@ import { isMainThread } from "node:worker_threads";
  */
 export class HeapGrowthSwitch {
   private readers = 0;
+  private started = 0;
 
   constructor(
     /** The growth bound the process was started with, in percent; undefined: never switch. */
@@ -38,11 +39,17 @@ export class HeapGrowthSwitch {
     private readonly collect: () => void,
   ) {}
 
+  /** Bulk reads started through this switch, whether or not it switches (for tests). */
+  get bulkReads(): number {
+    return this.started;
+  }
+
   /**
    * Starts a bulk read: the bound is lifted while any bulk read is running (reads may overlap: two
    * workspaces opening at once). Returns the function that ends this read; calling it again does nothing.
    */
   enterBulk(): () => void {
+    this.started += 1;
     const bound = this.bound;
     if (bound === undefined) return () => undefined;
     this.readers += 1;
