@@ -1,1 +1,2 @@
+export * from "./fixture.js";
 export * from "./services.js";

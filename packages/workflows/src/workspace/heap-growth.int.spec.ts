@@ -1,31 +1,18 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { build } from "esbuild";
+import { type BundledFixture, bundleFixture } from "@icm/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // The process's switch in real processes: V8 takes the flag set at run time, and the end of the read
 // collects. Counts of full collections, never times.
 
-let dir: string;
+let fixture: BundledFixture | undefined;
 let script: string;
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "icm-heap-growth-"));
-  script = join(dir, "fixture.mjs");
-  await build({
-    entryPoints: [fileURLToPath(new URL("./heap-growth-fixture.ts", import.meta.url))],
-    outfile: script,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    logLevel: "error",
-  });
+  fixture = await bundleFixture(new URL("./heap-growth-fixture.ts", import.meta.url), "icm-heap-growth-");
+  script = fixture.script;
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => fixture?.remove());
 
 interface Report {
   readonly bound: number | undefined;

@@ -1,29 +1,16 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { type BundledFixture, bundleFixture } from "@icm/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // withSizedHeap in real processes: the restarted process has the heap asked for, and exits as it exits.
 
-let dir: string;
+let fixture: BundledFixture | undefined;
 let script: string;
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "icm-heap-"));
-  script = join(dir, "fixture.mjs");
-  await build({
-    entryPoints: [fileURLToPath(new URL("./heap-fixture.ts", import.meta.url))],
-    outfile: script,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    logLevel: "error",
-  });
+  fixture = await bundleFixture(new URL("./heap-fixture.ts", import.meta.url), "icm-heap-");
+  script = fixture.script;
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => fixture?.remove());
 
 interface Run {
   readonly code: number | null;
