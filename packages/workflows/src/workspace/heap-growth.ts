@@ -46,7 +46,7 @@ export class HeapGrowthSwitch {
 
   /**
    * Starts a bulk read: the bound is lifted while any bulk read is running (reads may overlap: two
-   * workspaces opening at once). Returns the function that ends this read; calling it again does nothing.
+   * verifies in one process). Returns the function that ends this read; calling it again does nothing.
    */
   enterBulk(): () => void {
     this.started += 1;
@@ -98,9 +98,9 @@ function fullCollection(): void {
 }
 
 /**
- * The process's switch: every bulk read of the log in this process goes through it. V8's flags are the
- * process's, but each worker thread would load its own copy of this module (its own count of readers) and
- * collect only its own heap: only the main thread switches.
+ * The process's switch, which the reads that ask for it share (verifyStoredClose's; see above for why not
+ * a workspace's open). V8's flags are the process's, but each worker thread would load its own copy of this
+ * module (its own count of readers) and collect only its own heap: only the main thread switches.
  */
 export const processHeapGrowth = new HeapGrowthSwitch(
   isMainThread ? growthBoundOf(process.execArgv) : undefined,
